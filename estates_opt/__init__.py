@@ -1,0 +1,58 @@
+"""estates_opt: decide what to keep, sell, share and reinvest in across a public estate.
+
+The first script reads like the task::
+
+    import estates_opt as eo
+
+    inst = eo.read_instance("data/ncl_pilot")
+    inst = inst.with_scenario(housing_target=3_000)
+    plan = eo.solve(inst, mip_gap=0.01, time_limit=300)
+    print(plan)
+    eo.write_plan(plan, "out/ncl")
+"""
+
+from estates_opt import rules
+from estates_opt.backends.base import available_solvers
+from estates_opt.check import CheckReport, check
+from estates_opt.errors import (
+    DataWarning,
+    EstatesOptError,
+    InputError,
+    Problem,
+    SolverNotAvailableError,
+)
+from estates_opt.instance import Instance
+from estates_opt.io import read_instance, write_instance
+from estates_opt.io.atomic import OutputExistsError
+from estates_opt.io.plan_write import write_plan
+from estates_opt.plan import Plan, PlanStatusError
+from estates_opt.scenario import Scenario, Service, read_scenario
+from estates_opt.solve import solve
+from estates_opt.status import Status
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CheckReport",
+    "DataWarning",
+    "EstatesOptError",
+    "InputError",
+    "Instance",
+    "OutputExistsError",
+    "Plan",
+    "PlanStatusError",
+    "Problem",
+    "Scenario",
+    "Service",
+    "SolverNotAvailableError",
+    "Status",
+    "__version__",
+    "available_solvers",
+    "check",
+    "read_instance",
+    "read_scenario",
+    "rules",
+    "solve",
+    "write_instance",
+    "write_plan",
+]

@@ -1,0 +1,101 @@
+"""HiGHS through highspy, fed straight from the model arrays (``passModel``)."""
+
+from __future__ import annotations
+
+import time
+
+import highspy
+import numpy as np
+from highspy._core import _Highs
+
+from estates_opt.backends.base import SolveOptions, SolverResult
+from estates_opt.model.arrays import ModelArrays
+from estates_opt.status import Status
+
+__all__ = ["HighsBackend"]
+
+_MS = highspy.HighsModelStatus
+_LIMITS = {
+    _MS.kTimeLimit, _MS.kIterationLimit, _MS.kSolutionLimit, _MS.kInterrupt,
+    _MS.kMemoryLimit, _MS.kObjectiveBound, _MS.kObjectiveTarget, _MS.kHighsInterrupt,
+}
+
+
+def to_highs_lp(model: ModelArrays) -> highspy.HighsLp:
+    """The model as a column-wise ``HighsLp`` (maximisation)."""
+    csc = model.matrix.tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.num_cols
+    lp.num_row_ = model.num_rows
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.offset_ = model.objective_offset
+    lp.col_cost_ = model.cost
+    lp.col_lower_ = model.lower
+    lp.col_upper_ = model.upper
+    lp.row_lower_ = model.row_lower
+    lp.row_upper_ = model.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = model.num_cols
+    lp.a_matrix_.num_row_ = model.num_rows
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data
+    lp.integrality_ = np.where(
+        model.integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+    ).tolist()
+    return lp
+
+
+class HighsBackend:
+    """HiGHS MIP solver (the default)."""
+
+    name = "highs"
+
+    def solve(
+        self, model: ModelArrays, options: SolveOptions, start: np.ndarray | None = None
+    ) -> SolverResult:
+        """Solve with HiGHS; a MIP start is passed with ``setSolution``."""
+        # The plain core object: highspy.Highs() enables callbacks in its constructor,
+        # which prints the licence banner before output_flag can be switched off.
+        h = _Highs()
+        h.setOptionValue("output_flag", bool(options.log))
+        h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+        h.setOptionValue("random_seed", int(options.seed))
+        if options.time_limit is not None:
+            h.setOptionValue("time_limit", float(options.time_limit))
+        if options.threads is not None:
+            h.setOptionValue("threads", int(options.threads))
+        h.passModel(to_highs_lp(model))
+        if start is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = np.asarray(start, dtype=float).tolist()
+            solution.value_valid = True
+            h.setSolution(solution)
+        began = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - began
+        return self._result(h, model, seconds)
+
+    def _result(self, h: _Highs, model: ModelArrays, seconds: float) -> SolverResult:
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+        solver = f"HiGHS {h.version()} (highspy)"
+        values = np.asarray(h.getSolution().col_value) if has_solution else None
+        objective = float(info.objective_function_value) if has_solution else None
+        bound = float(info.mip_dual_bound) if model.num_integer else objective
+        if bound is not None and not np.isfinite(bound):
+            bound = None
+        text = h.modelStatusToString(model_status)
+        if model_status == _MS.kOptimal:
+            status = Status.OPTIMAL
+        elif model_status in (_MS.kInfeasible, _MS.kUnboundedOrInfeasible):
+            status, values, objective, bound = Status.INFEASIBLE, None, None, None
+        elif model_status in _LIMITS:
+            status = Status.FEASIBLE if has_solution else Status.NO_SOLUTION
+        else:
+            status, values, objective = Status.NO_SOLUTION, None, None
+            text = f"HiGHS stopped with model status '{text}'"
+        if model.num_cols == 0 and model_status == _MS.kModelEmpty:
+            status, values, objective, bound = Status.OPTIMAL, np.zeros(0), 0.0, 0.0
+        return SolverResult(status, values, objective, bound, solver, seconds, text)

@@ -1,0 +1,56 @@
+"""``estates-opt solve INSTANCE_DIR --out OUT_DIR``: MODEL.md section 6."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from estates_opt.backends.base import SOLVERS
+from estates_opt.io import read_instance
+from estates_opt.io.atomic import ensure_writable
+from estates_opt.io.plan_write import write_plan
+from estates_opt.solve import solve
+
+log = logging.getLogger("estates_opt")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``solve``."""
+    parser = subparsers.add_parser(
+        "solve",
+        help="optimise an instance folder and write the plan files",
+        description=(
+            "Optimise an instance folder (MODEL.md) and write summary.json, "
+            "site_decisions.csv, project_decisions.csv, assignments.csv and "
+            "marriage_pairs.csv to OUT_DIR. Exit codes: 0 solved (optimal or feasible), "
+            "2 bad input, 3 infeasible (diagnosis written), 4 no solution within the time limit."
+        ),
+    )
+    parser.add_argument("instance", metavar="INSTANCE_DIR", help="instance folder")
+    parser.add_argument("--out", required=True, metavar="OUT_DIR", help="output folder")
+    parser.add_argument("--solver", default="highs", choices=sorted(SOLVERS) + ["cbc", "scip"],
+                        help="MILP solver (default: highs)")
+    parser.add_argument("--mip-gap", type=float, default=1e-4, metavar="G",
+                        help="relative optimality gap to stop at (default: 1e-4)")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                        help="stop after this many seconds with the best plan found")
+    parser.add_argument("--threads", type=int, default=None, help="solver threads")
+    parser.add_argument("--solver-log", action="store_true", help="show the solver's own log")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace OUT_DIR if it already holds files")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read, solve, write; the exit code follows the plan's status."""
+    instance = read_instance(args.instance)
+    ensure_writable(args.out, overwrite=args.overwrite)
+    log.info("read %r", instance)
+    plan = solve(instance, solver=args.solver, mip_gap=args.mip_gap, time_limit=args.time_limit,
+                 threads=args.threads, log_solver=args.solver_log)
+    write_plan(plan, args.out, overwrite=args.overwrite)
+    if not args.quiet:
+        print(plan, file=sys.stderr)
+        print(f"  written    {args.out}", file=sys.stderr)
+    return plan.status.exit_code

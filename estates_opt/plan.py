@@ -1,0 +1,112 @@
+"""The result of a solve: status, NPV, proof of quality, KPIs and decision tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from estates_opt.errors import EstatesOptError
+from estates_opt.status import Status
+
+__all__ = ["SECTION6_COLUMNS", "Plan", "PlanStatusError"]
+
+SECTION6_COLUMNS = {
+    "project_decisions": ["project_id", "site_id", "start_period", "ready_period", "capex"],
+    "assignments": ["zone_id", "site_id", "service", "period", "share"],
+    "marriage_pairs": ["site_a", "site_b", "period", "value_uplift", "housing_uplift"],
+}
+
+
+class PlanStatusError(EstatesOptError):
+    """Raised by :meth:`Plan.raise_for_status` when a plan has no usable solution."""
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"£{value:,.0f}"
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A solved (or diagnosed) plan.
+
+    ``sites`` is a GeoDataFrame with the MODEL.md section 6 ``site_decisions`` columns
+    plus ``name``, ``borough``, ``reason`` and geometry; ``projects``, ``assignments`` and
+    ``marriage_pairs`` hold the section 6 tables; ``cash_flow`` one row per period;
+    ``shortfalls`` the diagnosis of an infeasible instance.
+    """
+
+    status: Status
+    objective: float | None
+    best_bound: float | None
+    mip_gap: float | None
+    solver: str
+    timings: dict[str, float]
+    kpis: dict[str, Any]
+    sites: gpd.GeoDataFrame
+    projects: pd.DataFrame
+    assignments: pd.DataFrame
+    marriage_pairs: pd.DataFrame
+    cash_flow: pd.DataFrame
+    periods: int
+    instance_name: str = "instance"
+    message: str = ""
+    model_size: dict[str, int] = field(default_factory=dict)
+    shortfalls: pd.DataFrame | None = None
+    access: pd.DataFrame | None = None
+
+    @property
+    def site_decisions(self) -> pd.DataFrame:
+        """``site_decisions.csv`` columns of MODEL.md section 6."""
+        utilisation = [f"utilisation_p{t}" for t in range(1, self.periods + 1)]
+        columns = ["site_id", "decision", "dispose_period", "receipt", "housing_units"]
+        return pd.DataFrame(self.sites[columns + utilisation])
+
+    @property
+    def project_decisions(self) -> pd.DataFrame:
+        """``project_decisions.csv`` columns of MODEL.md section 6."""
+        return self.projects[SECTION6_COLUMNS["project_decisions"]]
+
+    @property
+    def disposals(self) -> gpd.GeoDataFrame:
+        """The disposed sites with period, receipt, homes and one-line reason."""
+        return self.sites[self.sites["decision"] == "dispose"]
+
+    def summary(self) -> dict[str, Any]:
+        """The content of ``summary.json``."""
+        out: dict[str, Any] = {
+            "status": self.status.value,
+            "objective": self.objective,
+            "best_bound": self.best_bound,
+            "mip_gap": self.mip_gap,
+            "solver": self.solver,
+            "timings": dict(self.timings),
+            "model_size": dict(self.model_size),
+            "kpis": self.kpis,
+        }
+        if self.message:
+            out["message"] = self.message
+        if self.shortfalls is not None:
+            out["shortfalls"] = self.shortfalls.to_dict(orient="records")
+        return out
+
+    def raise_for_status(self) -> Plan:
+        """Return the plan if it has a solution, else raise :class:`PlanStatusError`."""
+        if not self.status.has_solution:
+            raise PlanStatusError(f"plan status is {self.status.value}: {self.message}")
+        return self
+
+    def __repr__(self) -> str:
+        gap = "-" if self.mip_gap is None else f"{self.mip_gap:.4%}"
+        seconds = sum(self.timings.values())
+        return "\n".join([
+            f"Plan for {self.instance_name!r}",
+            f"  status     {self.status.value}",
+            f"  objective  {_money(self.objective)} NPV",
+            f"  bound      {_money(self.best_bound)}",
+            f"  gap        {gap}",
+            f"  solver     {self.solver}",
+            f"  time       {seconds:.2f} s",
+        ])

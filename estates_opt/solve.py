@@ -1,0 +1,71 @@
+"""``solve(instance) -> Plan``: build the model, run a backend, read the plan back."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from estates_opt.backends.base import SolveOptions, SolverResult, get_backend
+from estates_opt.diagnose import diagnose
+from estates_opt.extract import empty_plan, plan_from_solution
+from estates_opt.instance import Instance
+from estates_opt.model.build import build_model
+from estates_opt.model.rules import Rule, apply_rules
+from estates_opt.plan import Plan
+from estates_opt.status import Status
+
+__all__ = ["solve"]
+
+log = logging.getLogger(__name__)
+
+
+def solve(
+    instance: Instance,
+    *,
+    solver: str = "highs",
+    mip_gap: float = 1e-4,
+    time_limit: float | None = None,
+    threads: int | None = None,
+    log_solver: bool = False,
+    rules: Sequence[Rule] = (),
+    diagnose_infeasible: bool = True,
+) -> Plan:
+    """Optimise an instance (MODEL.md sections 3-5) and return the plan.
+
+    Parameters
+    ----------
+    instance : the validated instance (not modified).
+    solver : a name from :func:`estates_opt.available_solvers` (default ``"highs"``).
+    mip_gap : relative optimality gap at which the solver may stop.
+    time_limit : seconds; a run stopped by it is ``feasible`` (with its gap) or
+        ``no_solution``, never ``optimal``.
+    threads : solver threads (None: the solver's default).
+    log_solver : echo the solver's own log.
+    rules : custom rules (see :mod:`estates_opt.rules`) added as linear constraints.
+    diagnose_infeasible : on infeasibility, re-solve an elastic model to measure shortfalls.
+
+    Examples
+    --------
+    >>> import estates_opt as eo
+    >>> plan = eo.solve(eo.load_sample("ncl_pilot"), time_limit=120)  # doctest: +SKIP
+    """
+    backend = get_backend(solver)
+    options = SolveOptions(mip_gap=mip_gap, time_limit=time_limit, threads=threads,
+                           log=log_solver)
+    began = time.perf_counter()
+    model = build_model(instance)
+    apply_rules(model, instance, rules)
+    build_s = time.perf_counter() - began
+    log.info("model built in %.2f s: %s", build_s, model.describe())
+    result: SolverResult = backend.solve(model, options)
+    timings = {"build_s": build_s, "solve_s": result.solve_seconds}
+    log.info("%s: %s after %.2f s", result.solver, result.status.value, result.solve_seconds)
+    if result.status.has_solution:
+        return plan_from_solution(instance, model, result, timings)
+    shortfalls = None
+    if result.status is Status.INFEASIBLE and diagnose_infeasible:
+        began = time.perf_counter()
+        shortfalls = diagnose(instance, model, backend, options)
+        timings["diagnose_s"] = time.perf_counter() - began
+    return empty_plan(instance, result, timings, shortfalls)
