@@ -39,6 +39,14 @@ class Violation:
     objective that is not the NPV of the decisions and ``"6"`` for an output row or column
     that contradicts the inputs (section 6). ``amount`` is how far the rule is from being
     met, in its unit (m2, GBP, homes, periods, share; 1 for a yes/no rule).
+
+    Examples
+    --------
+    >>> v = Violation("4.3", "capacity", 12.5, "load above U_max * cap", period=2, site="S04")
+    >>> print(v)
+    [4.3 capacity] period 2, site S04: load above U_max * cap (off by 12.5)
+    >>> v.number
+    3
     """
 
     constraint: str
@@ -59,49 +67,52 @@ class Violation:
         return int(number) if section == "4" and number else None
 
     def __str__(self) -> str:
-        where = ", ".join(f"{p} {getattr(self, p)}" for p in _PLACES if getattr(self, p) is not None)
+        where = ", ".join(
+            f"{p} {getattr(self, p)}" for p in _PLACES if getattr(self, p) is not None
+        )
         where = f" {where}" if where else ""
         return f"[{self.constraint} {self.name}]{where}: {self.message} (off by {self.amount:.6g})"
 
 
-def _column(value: Any) -> Any:
-    """An array-like as a list of plain Python values; anything else unchanged."""
-    if isinstance(value, np.ndarray | pd.Index | pd.Series | list):
-        return np.asarray(value).tolist()
-    return value.item() if isinstance(value, np.generic) else value
-
-
 class Findings:
-    """Collects the violations of one check, one at a time or a vector at a time."""
+    """Collects the violations of one check, one at a time or a mask at a time."""
 
     def __init__(self) -> None:
         self.violations: list[Violation] = []
 
-    def add(self, constraint: str, name: str, amount: float, message: str, **places: Any) -> None:
-        """Record one violation."""
+    def add(self, rule: str, amount: float, message: str, **places: Any) -> None:
+        """Record one violation of ``rule``, e.g. ``"4.2 coverage"``."""
+        constraint, name = rule.split(" ", 1)
         self.violations.append(Violation(constraint, name, float(amount), message, **places))
 
     def each(
-        self, constraint: str, name: str, amount: Any, template: str, *values: Any, **places: Any
+        self, rule: str, mask: Any, amount: Any, template: str, *values: Any, **places: Any
     ) -> None:
-        """Record one violation per entry of equally long arrays.
+        """Record one violation of ``rule`` wherever ``mask`` is true.
 
-        ``amount`` and each of ``places`` are arrays or one value for every entry;
-        ``template`` is formatted with the entries of ``values`` (arrays).
+        ``amount``, ``values`` (formatted into ``template``) and ``places`` are arrays
+        broadcastable to the shape of ``mask``, or single values.
         """
-        cols = [_column(v) for v in (amount, *values)]
-        where = {key: _column(v) for key, v in places.items()}
-        lists = [c for c in (*cols, *where.values()) if isinstance(c, list)]
-        for i in range(len(lists[0]) if lists else 0):
-            amt, *vals = (c[i] if isinstance(c, list) else c for c in cols)
-            at = {key: c[i] if isinstance(c, list) else c for key, c in where.items()}
-            self.add(constraint, name, amt, template.format(*vals), **at)
+        mask = np.asarray(mask, dtype=bool)
+        hits = np.nonzero(mask)
+        if len(hits[0]) == 0:
+            return
+
+        def pick(value: Any) -> list[Any]:
+            array = np.asarray(value, dtype=object if isinstance(value, pd.Index) else None)
+            return np.broadcast_to(array, mask.shape)[hits].tolist()
+
+        amounts, texts = pick(amount), list(zip(*(pick(v) for v in values), strict=True))
+        where = {key: pick(value) for key, value in places.items()}
+        for i, amt in enumerate(amounts):
+            text = template.format(*texts[i]) if values else template
+            self.add(rule, amt, text, **{key: value[i] for key, value in where.items()})
 
 
 def ids(values: Any) -> np.ndarray:
     """Ids as an object array of str, blanks as None."""
     series = pd.Series(values, dtype=object)
-    return series.where(series.isna(), series.astype(str)).to_numpy(dtype=object)
+    return np.where(series.isna(), None, series.astype(str).to_numpy(dtype=object))
 
 
 def numbers(values: Any) -> np.ndarray:
@@ -153,10 +164,11 @@ class Estate:
     chat: np.ndarray  # (S,) capacity_s + sum of added_p at s
     zone_xy: np.ndarray  # (Z, 2)
     pop: np.ndarray  # (Z,) population in period 1
+    growth: np.ndarray  # (T,) (1 + g) ** ((t - 1) * L)
     q: np.ndarray  # (Z, K, T) demand in m2
     projects: pd.DataFrame  # numeric project columns and flags, positional; psite
     kp: np.ndarray  # (P, K) services each project makes available
-    travel: pd.Series | None  # distance_m by (zone_id, site_id)
+    travel: tuple[np.ndarray, np.ndarray] | None  # sorted keys z * S + s, distance_m
 
     @property
     def periods(self) -> int:
@@ -196,16 +208,20 @@ class Estate:
         np.add.at(chat, psite, proj["added_capacity_m2"].to_numpy())
         travel = None
         if instance.travel is not None:
-            tr = instance.travel.drop_duplicates(["zone_id", "site_id"])
-            key = pd.MultiIndex.from_arrays([ids(tr["zone_id"]), ids(tr["site_id"])])
-            travel = pd.Series(numbers(tr["distance_m"]), index=key)
+            tr = instance.travel
+            z = pd.Index(ids(zones["zone_id"]), dtype=object).get_indexer(ids(tr["zone_id"]))
+            s = site_ids.get_indexer(ids(tr["site_id"]))
+            key = np.where((z >= 0) & (s >= 0), z.astype(np.int64) * len(site_ids) + s, -1)
+            key, first = np.unique(key, return_index=True)  # the first row of a repeated pair
+            travel = (key, numbers(tr["distance_m"])[first])
         spec = list(sc.services.values())
         sigma = np.array([s.space_per_1000 for s in spec], dtype=float)
-        growth = np.asarray(sc.growth_factors, dtype=float)
+        years = np.arange(sc.periods) * sc.period_years  # (t - 1) * L, written out again
+        growth = (1.0 + sc.growth_per_year) ** years
         pop = numbers(zones["population"])
         return cls(
             sc=sc,
-            delta=np.asarray(sc.discount_factors, dtype=float),
+            delta=(1.0 + sc.discount_rate) ** -years,
             services=names,
             sigma=sigma,
             reach=np.array([s.max_distance_m for s in spec], dtype=float),
@@ -222,6 +238,7 @@ class Estate:
             chat=chat,
             zone_xy=_xy(zones),
             pop=pop,
+            growth=growth,
             q=pop[:, None, None] * (sigma / 1000.0)[None, :, None] * growth,
             projects=proj,
             kp=kp,
@@ -257,22 +274,22 @@ def _one_per_id(
     frame: pd.DataFrame, key: str, column: str, index: pd.Index, T: int, found: Findings
 ) -> np.ndarray:
     """The period of each id (0 when blank), reporting unknown, repeated and missing ids."""
-    kind, domain = ("site", "disposal domain") if key == "site_id" else ("project", "project start domain")
-    table = f"{kind}_decisions"
+    kind = key.removesuffix("_id")
+    table, domain = f"{kind}_decisions", "disposal" if kind == "site" else "project start"
     raw = ids(frame[key])
     pos, value = index.get_indexer(raw), numbers(frame[column])
-    found.each("6", table, 1.0, "no such id in the instance", **{kind: raw[pos < 0]})
+    found.each(f"6 {table}", pos < 0, 1.0, "no such id in the instance", **{kind: raw})
     value, pos = value[pos >= 0], pos[pos >= 0]
+    where = {kind: index.to_numpy()[pos]}
     again = pd.Series(pos).duplicated().to_numpy()
-    found.each("4.1", "once", 1.0, f"more than one row in {table}", **{kind: index[pos[again]]})
+    found.each("4.1 once", again, 1.0, f"more than one row in {table}", **where)
     bad = ~np.isnan(value) & ~is_period(value, T)
-    found.each("3", domain, 1.0, f"{column} {{:g}} is not a period in 1..{T}", value[bad],
-               **{kind: index[pos[bad]]})  # fmt: skip
+    found.each(f"3 {domain} domain", bad, 1.0, f"{column} {{:g}} not in 1..{T}", value, **where)
     out = np.zeros(len(index), dtype=int)
     good = is_period(value, T)
     out[pos[good][::-1]] = value[good][::-1]  # the first row of a repeated id wins
-    missing = np.setdiff1d(np.arange(len(index)), pos)
-    found.each("6", table, 1.0, f"no row in {table}; read as never", **{kind: index[missing]})
+    missing = ~np.isin(np.arange(len(index)), pos)
+    found.each(f"6 {table}", missing, 1.0, "no row; read as never", **{kind: index})
     return out
 
 
@@ -280,34 +297,35 @@ def decode_plan(est: Estate, tables: Any, found: Findings) -> Decisions:
     """Place a plan's rows on the estate, reporting the rows that cannot be placed."""
     T = est.periods
     d = _one_per_id(tables.site_decisions, "site_id", "dispose_period", est.site_ids, T, found)
-    u = _one_per_id(tables.project_decisions, "project_id", "start_period", est.project_ids, T, found)
+    pdec = tables.project_decisions
+    u = _one_per_id(pdec, "project_id", "start_period", est.project_ids, T, found)
     a = tables.assignments
     zone, site, service = ids(a["zone_id"]), ids(a["site_id"]), ids(a["service"])
     az, asite = est.zone_ids.get_indexer(zone), est.site_ids.get_indexer(site)
     ak = pd.Index(est.services, dtype=object).get_indexer(service)
     at, ax = numbers(a["period"]), numbers(a["share"])
-    known = (az >= 0) & (asite >= 0) & (ak >= 0)
-    good = known & is_period(at, T) & np.isfinite(ax)
-    bad = ~good
-    found.each("3", "assignment domain", 1.0,
-               "unknown id, period not in 1..%d or blank share: period {}, share {}" % T,
-               at[bad], ax[bad], zone=zone[bad], site=site[bad], service=service[bad])  # fmt: skip
+    good = (az >= 0) & (asite >= 0) & (ak >= 0) & is_period(at, T) & np.isfinite(ax)
+    message = f"unknown id, period not in 1..{T} or blank share: period {{}}, share {{}}"
+    where = {"zone": zone, "site": site, "service": service}
+    found.each("3 assignment domain", ~good, 1.0, message, at, ax, **where)
     az, asite, ak, ax, at = az[good], asite[good], ak[good], ax[good], at[good].astype(int) - 1
     if est.travel is None:
         adist = np.hypot(*(est.zone_xy[az] - est.site_xy[asite]).T)
     else:
-        key = pd.MultiIndex.from_arrays([est.zone_ids[az], est.site_ids[asite]])
-        pos = est.travel.index.get_indexer(key)
-        adist = np.where(pos >= 0, est.travel.to_numpy()[pos], np.nan)
+        keys, distance = est.travel
+        key = az.astype(np.int64) * len(est.site_ids) + asite
+        pos = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+        adist = np.where(keys[pos] == key, distance[pos], np.nan) if len(keys) else key * np.nan
     m = tables.marriage_pairs
     ra, rb, pt = ids(m["site_a"]), ids(m["site_b"]), numbers(m["period"])
     pa, pb = est.site_ids.get_indexer(ra), est.site_ids.get_indexer(rb)
     good = (pa >= 0) & (pb >= 0) & is_period(pt, T)
-    found.each("3", "marriage pair domain", 1.0, f"unknown site or period {{}} not in 1..{T}",
-               pt[~good], site=[f"{x} & {y}" for x, y in zip(ra[~good], rb[~good], strict=True)])  # fmt: skip
+    pair = np.array([f"{x} & {y}" for x, y in zip(ra, rb, strict=True)], dtype=object)
+    message = f"unknown site or period {{}} not in 1..{T}"
+    found.each("3 marriage pair domain", ~good, 1.0, message, pt, site=pair)
     pa, pb, pt = pa[good], pb[good], pt[good].astype(int)
-    return Decisions(d=d, u=u, az=az, asite=asite, ak=ak, at=at, ax=ax, adist=adist,
-                     pa=np.minimum(pa, pb), pb=np.maximum(pa, pb), pt=pt)  # fmt: skip
+    pa, pb = np.minimum(pa, pb), np.maximum(pa, pb)
+    return Decisions(d, u, az, asite, ak, at, ax, adist, pa, pb, pt)
 
 
 @dataclass(frozen=True, eq=False)
@@ -374,7 +392,7 @@ def npv_terms(est: Estate, dec: Decisions, state: State) -> dict[str, float]:
     go = dec.u > 0
     capex = np.bincount(dec.u[go] - 1, proj["capex"].to_numpy()[go], T)
     running = L * proj["running_cost_delta"].to_numpy() @ state.built
-    pop_t = est.pop[dec.az] * np.asarray(est.sc.growth_factors, dtype=float)[dec.at]
+    pop_t = est.pop[dec.az] * est.growth[dec.at]
     travel = L * est.tau[dec.ak] * pop_t * np.nan_to_num(dec.adist) / 1000.0 * dec.ax
     return {
         "receipts": float(delta @ state.receipts),

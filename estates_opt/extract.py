@@ -72,6 +72,20 @@ def _assignments(instance: Instance, model: ModelArrays, solution: np.ndarray) -
     return table.sort_values(["zone_id", "service", "period", "site_id"], ignore_index=True)
 
 
+def _zone_table(instance: Instance, assignments: pd.DataFrame, periods: int) -> gpd.GeoDataFrame:
+    """Zones with their demand-weighted average travel distance in period 1 and period T."""
+    keep = [c for c in ("zone_id", "borough", "population", "imd_decile", "geometry")
+            if c in instance.zones.columns]
+    zones = instance.zones[keep].copy()
+    for label, period in (("before", 1), ("after", periods)):
+        rows = assignments[assignments["period"] == period]
+        weighted = (rows["distance_m"] * rows["demand_m2"]).groupby(rows["zone_id"]).sum()
+        average = weighted / rows.groupby("zone_id")["demand_m2"].sum()
+        zones[f"avg_distance_{label}_m"] = zones["zone_id"].map(average).astype(float)
+    zones["distance_change_m"] = zones["avg_distance_after_m"] - zones["avg_distance_before_m"]
+    return gpd.GeoDataFrame(zones, geometry="geometry", crs=instance.zones.crs)
+
+
 def _reasons(instance: Instance, model: ModelArrays, assignments: pd.DataFrame,
              dispose: np.ndarray) -> list[str]:
     """One line per disposed site: receipt, homes, costs stopped, where services move."""
@@ -157,7 +171,7 @@ def plan_from_solution(
         solver=result.solver, timings=timings, kpis=kpis, sites=table, projects=proj,
         assignments=assignments.drop(columns=["demand_m2"]), marriage_pairs=pairs,
         cash_flow=cash, periods=T, instance_name=instance.name, message=result.message,
-        model_size=model.describe(),
+        model_size=model.describe(), zones=_zone_table(instance, assignments, T),
     )
 
 

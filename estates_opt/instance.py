@@ -80,11 +80,11 @@ class Instance:
 
         >>> # inst.with_scenario(housing_target=3_000, capital_budget=2e6)
         """
-        from estates_opt.validate import validate_locks
+        from estates_opt.validate import validate_scenario_references
 
         scenario = self.scenario.replace(**changes)
         new = replace(self, scenario=scenario)
-        validate_locks(new)
+        validate_scenario_references(new)
         return new
 
     def __repr__(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -35,7 +36,8 @@ class Plan:
     ``sites`` is a GeoDataFrame with the MODEL.md section 6 ``site_decisions`` columns
     plus ``name``, ``borough``, ``reason`` and geometry; ``projects``, ``assignments`` and
     ``marriage_pairs`` hold the section 6 tables; ``cash_flow`` one row per period;
-    ``shortfalls`` the diagnosis of an infeasible instance.
+    ``shortfalls`` the diagnosis of an infeasible instance; ``zones`` the zones with
+    their demand-weighted average travel distance in the first and last period.
     """
 
     status: Status
@@ -55,7 +57,7 @@ class Plan:
     message: str = ""
     model_size: dict[str, int] = field(default_factory=dict)
     shortfalls: pd.DataFrame | None = None
-    access: pd.DataFrame | None = None
+    zones: gpd.GeoDataFrame | None = None
 
     @property
     def site_decisions(self) -> pd.DataFrame:
@@ -97,6 +99,12 @@ class Plan:
         if not self.status.has_solution:
             raise PlanStatusError(f"plan status is {self.status.value}: {self.message}")
         return self
+
+    def to_html(self, path: str | Path) -> Path:
+        """Write the self-contained HTML report (maps, charts, tables) to ``path``."""
+        from estates_opt.report import write_html
+
+        return write_html(self, path)
 
     def __repr__(self) -> str:
         gap = "-" if self.mip_gap is None else f"{self.mip_gap:.4%}"

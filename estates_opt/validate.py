@@ -57,8 +57,7 @@ MAX_PROBLEMS_PER_COLUMN = 10
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _TRUE = frozenset({"true", "1"})
 _FALSE = frozenset({"false", "0"})
-_SITE_GEOMETRIES = frozenset({"Point", "Polygon", "MultiPolygon"})
-_ZONE_GEOMETRIES = frozenset({"Point", "Polygon", "MultiPolygon"})
+_GEOMETRIES = frozenset({"Point", "Polygon", "MultiPolygon"})  # zone polygons become points
 
 
 def warn_data(message: str) -> None:
@@ -114,6 +113,8 @@ def _parse_number(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray
     raw = _text(series).str.strip()
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = series.astype("float64").reset_index(drop=True)
+        if not col.required:
+            values = values.fillna(float(col.default))
     else:
         values = pd.to_numeric(raw, errors="coerce").astype("float64")
         if not col.required:
@@ -203,7 +204,7 @@ def _parse_geometry(
         )
         return None
     column = str(frame.geometry.name)
-    allowed = _SITE_GEOMETRIES if table is SITES else _ZONE_GEOMETRIES
+    allowed = _GEOMETRIES
     kinds = "a point or polygon geometry"
     array = geom.to_numpy()
     missing = shapely.is_missing(array) | shapely.is_empty(array)

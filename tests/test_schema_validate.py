@@ -173,6 +173,13 @@ def test_typed_frames_and_the_instance_own_frames_validate_again() -> None:
     assert_instance_equal(again, inst)
     typed = raw_tables()["zones"].astype({"x": float, "y": float, "population": float})
     assert build(zones=typed).zones["population"].tolist() == [1500.0, 2200.0]
+    projects = raw_tables()["projects"].astype({"capex": float})
+    projects["earliest_start"] = [np.nan, 2.0]  # a blank optional number takes its default
+    assert build(projects=projects).projects["earliest_start"].tolist() == [1, 2]
+    sites = raw_tables()["sites"]
+    sites["disposable"] = [True, False, True]
+    with raises("sites.csv, row 1, column capacity_m2: expected a finite number >= 0, got 'nan'."):
+        build(sites=sites.assign(capacity_m2=[np.nan, 1.0, 2.0]))
 
 
 # --- cell rules ----------------------------------------------------------------------

@@ -9,5 +9,4 @@ from estates_opt.backends.base import (
     get_backend,
 )
 
-__all__ = ["SOLVERS", "Backend", "SolveOptions", "SolverResult", "available_solvers",
-           "get_backend"]
+__all__ = ["SOLVERS", "Backend", "SolveOptions", "SolverResult", "available_solvers", "get_backend"]

@@ -76,16 +76,26 @@ class Backend(Protocol):
 
 # name -> (module, class, python package that must be importable, description)
 SOLVERS: dict[str, tuple[str, str, str, str]] = {
-    "highs": ("estates_opt.backends.highs", "HighsBackend", "highspy",
-              "HiGHS through highspy, fed from arrays (default)"),
-    "pulp-cbc": ("estates_opt.backends.pulp", "PulpCbcBackend", "pulp",
-                 "CBC bundled with PuLP"),
-    "pulp-highs": ("estates_opt.backends.pulp", "PulpHighsBackend", "pulp",
-                   "HiGHS through PuLP"),
-    "ortools-scip": ("estates_opt.backends.ortools", "OrtoolsScipBackend", "ortools",
-                     "SCIP through OR-Tools model_builder"),
-    "ortools-highs": ("estates_opt.backends.ortools", "OrtoolsHighsBackend", "ortools",
-                      "HiGHS through OR-Tools model_builder"),
+    "highs": (
+        "estates_opt.backends.highs",
+        "HighsBackend",
+        "highspy",
+        "HiGHS through highspy, fed from arrays (default)",
+    ),
+    "pulp-cbc": ("estates_opt.backends.pulp", "PulpCbcBackend", "pulp", "CBC bundled with PuLP"),
+    "pulp-highs": ("estates_opt.backends.pulp", "PulpHighsBackend", "pulp", "HiGHS through PuLP"),
+    "ortools-scip": (
+        "estates_opt.backends.ortools",
+        "OrtoolsScipBackend",
+        "ortools",
+        "SCIP through OR-Tools model_builder",
+    ),
+    "ortools-highs": (
+        "estates_opt.backends.ortools",
+        "OrtoolsHighsBackend",
+        "ortools",
+        "HiGHS through OR-Tools model_builder",
+    ),
 }
 ALIASES = {"cbc": "pulp-cbc", "pulp": "pulp-cbc", "scip": "ortools-scip"}
 
@@ -93,7 +103,8 @@ ALIASES = {"cbc": "pulp-cbc", "pulp": "pulp-cbc", "scip": "ortools-scip"}
 def available_solvers() -> list[str]:
     """Names of the solvers whose Python packages are installed."""
     return [
-        name for name, (_, _, package, _) in SOLVERS.items()
+        name
+        for name, (_, _, package, _) in SOLVERS.items()
         if importlib.util.find_spec(package) is not None
     ]
 

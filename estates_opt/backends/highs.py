@@ -16,8 +16,14 @@ __all__ = ["HighsBackend"]
 
 _MS = highspy.HighsModelStatus
 _LIMITS = {
-    _MS.kTimeLimit, _MS.kIterationLimit, _MS.kSolutionLimit, _MS.kInterrupt,
-    _MS.kMemoryLimit, _MS.kObjectiveBound, _MS.kObjectiveTarget, _MS.kHighsInterrupt,
+    _MS.kTimeLimit,
+    _MS.kIterationLimit,
+    _MS.kSolutionLimit,
+    _MS.kInterrupt,
+    _MS.kMemoryLimit,
+    _MS.kObjectiveBound,
+    _MS.kObjectiveTarget,
+    _MS.kHighsInterrupt,
 }
 
 

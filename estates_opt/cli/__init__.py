@@ -1,8 +1,9 @@
 """The ``estates-opt`` command line.
 
 Each subcommand lives in its own module of this package with two functions,
-``add_parser(subparsers)`` and ``run(args) -> int``; :data:`COMMANDS` lists them in
-the order ``--help`` shows. The CLI is the only layer that prints or exits.
+``add_parser(subparsers)`` and ``run(args) -> int``; modules are found automatically
+and ``--help`` lists them in the order of :data:`ORDER` (others follow alphabetically).
+The CLI is the only layer that prints or exits.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import pkgutil
 import sys
 from collections.abc import Sequence
 
@@ -18,7 +20,15 @@ from estates_opt.status import EXIT_BAD_INPUT
 
 __all__ = ["main"]
 
-COMMANDS = ["validate", "solve", "sample"]
+ORDER = ["validate", "solve", "report", "sample", "alternatives", "sweep", "frontier",
+         "uncertainty", "compare-governance", "bench"]
+
+
+def commands() -> list[str]:
+    """Subcommand names, one per module of this package."""
+    found = [m.name.replace("_", "-") for m in pkgutil.iter_modules(__path__)
+             if not m.name.startswith("_")]
+    return sorted(found, key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
 
 EXIT_ERROR = 1
 
@@ -36,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity.add_argument("-q", "--quiet", action="store_true", help="only errors")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in commands():
         module = importlib.import_module(f"estates_opt.cli.{name.replace('-', '_')}")
         sub = module.add_parser(subparsers)
         sub.set_defaults(_run=module.run)

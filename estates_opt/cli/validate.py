@@ -23,6 +23,17 @@ from estates_opt.io import read_instance
 __all__ = ["add_parser", "run"]
 
 _MAX_CATEGORIES = 8
+_PIPE_WIDTH = 160  # columns when stdout is a file or a pipe
+_SHORT = {
+    "disposable": "disposable",
+    "capacity_m2": "floor m2",
+    "running_cost": "running GBP/yr",
+    "backlog_cost": "backlog GBP",
+    "market_value": "value GBP",
+    "housing_units": "homes",
+    "added_capacity_m2": "added m2",
+    "running_cost_delta": "running delta GBP/yr",
+}
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -95,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
     instance = read_instance(args.instance_dir)
     summary = describe(instance)
     console = Console(file=sys.stdout)
+    if not console.is_terminal:
+        console.width = _PIPE_WIDTH
     console.print(
         f"[bold green]valid[/]: {instance.name} ({args.instance_dir}): {summary['sites']} sites "
         f"({summary['disposable_sites']} disposable), {summary['zones']} zones, "
@@ -131,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     console.print(_table(headline, "Estate"))
-    console.print(_table(summary["sites_by_borough"], "Sites by borough"))
+    console.print(_table(summary["sites_by_borough"].rename(columns=_SHORT), "Sites by borough"))
     console.print(
         _table(
             _fold_categories(summary["sites_by_category"]),
@@ -139,8 +152,12 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     if summary["projects"]:
-        console.print(_table(summary["projects_by_kind"], "Projects by kind"))
-    console.print(_table(summary["demand_by_service"], "Demand by service"))
+        console.print(
+            _table(summary["projects_by_kind"].rename(columns=_SHORT), "Projects by kind")
+        )
+    demand = summary["demand_by_service"].T
+    demand.index.name = "service"
+    console.print(_table(demand, "Demand by service"))
     unreached = summary["zones_out_of_reach"]
     if len(unreached):
         console.print(

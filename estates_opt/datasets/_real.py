@@ -17,7 +17,12 @@ Rules (also in ``data/README.md``):
    mental health or care trusts (ERIC 2016/17 organisation type) host mental health
    services, the others community services.
 3. NHS Choices 2019 GP practices and branch surgeries whose practice is active
-   (status ``A``) in ODS epraccur (December 2019) are added.
+   (status ``A``) in ODS epraccur (December 2019) are added. Those named a "Health
+   Centre" also host community services (district nursing, therapies) today and are
+   taken to be NHS-owned (NHS Property Services / Community Health Partnerships
+   health centres), hence disposable; other GP premises are mostly owned by the GP
+   partners or leased from private landlords, so the NHS cannot sell them: they
+   are kept (not disposable) but their floor area still counts.
 4. Sites are de-duplicated on the ODS code, ERIC rows first.
 """
 
@@ -123,6 +128,9 @@ def real_sites(shared: Path, boroughs: list[str]) -> RealSites:
     keep = gps["site_id"].str[:6].isin(active)
     gps = gps[keep].copy()
     gps["source"] = "NHS Choices GP 2019"
+    centre = gps["name"].str.contains("health cent", case=False)
+    gps.loc[centre, "services"] = "primary_care;community"
+    gps["disposable"] = centre
     columns = [
         "site_id", "name", "borough", "owner", "x", "y", "capacity_m2", "running_cost",
         "backlog_cost", "disposable", "services", "ods_code", "site_type", "source",

@@ -34,6 +34,11 @@ COUNCIL_KINDS = {
     "community_centre": (0.20, "social_care", "Community centre"),
 }
 CANDIDATE_PROBABILITY = 0.15
+SOCIAL_CARE_REACH = 2_500.0
+MARKET_FACTOR = 0.5
+"""Net receipt as a share of the VOA residual land value: the VOA values assume no
+affordable housing and no developer contributions and it warns that market prices are
+substantially lower."""
 ACUTE_SHARE = 0.04
 """Share of an acute core's floor area open to the modelled out-of-hospital services."""
 
@@ -85,10 +90,14 @@ def council_and_candidate_sites(zones: pd.DataFrame) -> pd.DataFrame:
     (independent draws, probabilities in :data:`COUNCIL_KINDS`) and a candidate
     new-build plot (:data:`CANDIDATE_PROBABILITY`); each borough gets one civic
     centre at the MSOA point nearest the borough's population-weighted mean. Every
+    MSOA still without a social care host within ``SOCIAL_CARE_REACH - 200`` m of its
+    point (MSOAs taken in code order) gets a community centre. Every
     point is the MSOA's population-weighted point moved by a seeded jitter of up to
-    150 m (300 m for candidate land), so no two sites coincide.
+    150 m (300 m for candidate land), so no two sites coincide. Council buildings are
+    not for sale here (the NHS cannot sell them): they host co-located services.
     """
     rows: list[dict[str, object]] = []
+    social = ("social_care", SOCIAL_CARE_REACH)
 
     def add(key: str, kind: str, zone: pd.Series, name: str, services: str, radius: float) -> None:
         rng = rng_for(key, "place")
@@ -112,41 +121,65 @@ def council_and_candidate_sites(zones: pd.DataFrame) -> pd.DataFrame:
             key = f"{kind[:3].upper()}-{zone['zone_id']}"
             if rng_for(key, "exists").random() < p:
                 add(key, kind, zone, f"{label}, {zone['name']}", services, 150.0)
+        here = [r for r in rows if r["services"] == social[0]]
+        near = any(np.hypot(r["x"] - zone["x"], r["y"] - zone["y"]) <= social[1] - 200 for r in here)
+        key = f"COM-{zone['zone_id']}"
+        if not near and not any(r["site_id"] == key for r in rows):
+            add(key, "community_centre", zone, f"Community centre, {zone['name']}", social[0], 150.0)
         key = f"CAND-{zone['zone_id']}"
         if rng_for(key, "exists").random() < CANDIDATE_PROBABILITY:
             add(key, "candidate_land", zone, f"Candidate land, {zone['name']}", "", 300.0)
     out = pd.DataFrame(rows)
-    out["disposable"] = out["site_type"] != "candidate_land"
+    out["disposable"] = False
     for column in ("capacity_m2", "running_cost", "backlog_cost", "gia_m2", "land_ha"):
         out[column] = np.nan
     return out
 
 
-def fill_values(sites: pd.DataFrame, running_per_m2: float, backlog_per_m2: float) -> pd.DataFrame:
-    """Fill floor area, costs, value, housing and earliest disposal where unknown.
+def floor_areas(sites: pd.DataFrame) -> pd.DataFrame:
+    """Fill ``gia_m2`` of synthetic buildings and set ``capacity_m2``.
 
-    ``running_per_m2`` and ``backlog_per_m2`` are the London ERIC 2016/17 medians of
-    non-acute sites, applied with a seeded log-normal spread (log-sd 0.25 and 0.6).
+    Synthetic floor areas are log-normal around the medians of :data:`FLOOR_AREA`.
+    Capacity is the floor area, except an acute core offers :data:`ACUTE_SHARE` of
+    it and candidate land offers none.
+    """
+    s = sites.copy()
+    kinds = s["site_type"].map(FLOOR_AREA)
+    median = np.array([k[0] if isinstance(k, tuple) else np.nan for k in kinds])
+    sigma = np.array([k[1] if isinstance(k, tuple) else 0.0 for k in kinds])
+    synthetic = np.round(median * _lognormal(s["site_id"], "gia", 1.0) ** sigma, -1)
+    s["gia_m2"] = s["gia_m2"].fillna(pd.Series(synthetic, index=s.index))
+    candidate = s["site_type"] == "candidate_land"
+    s.loc[candidate, "gia_m2"] = 0.0
+    acute = ~s["disposable"] & (s["source"] != "synthetic")
+    s["capacity_m2"] = np.where(acute, np.round(s["gia_m2"] * ACUTE_SHARE, -1), s["gia_m2"])
+    return s
+
+
+def money_and_homes(
+    sites: pd.DataFrame, running_per_m2: float, backlog_per_m2: float
+) -> pd.DataFrame:
+    """Fill costs, market value, housing units and earliest disposal where unknown.
+
+    ``running_per_m2`` and ``backlog_per_m2`` are the London ERIC 2016/17 averages
+    (sum over sum) of non-acute sites, applied to floor area with a seeded log-normal spread (log-sd
+    0.25 and 0.6). Site area is ERIC's land area where published, else floor area
+    over :func:`plot_ratio` (candidate plots 0.2-0.6 ha); market value is site area
+    times :func:`land_value_per_ha` times :data:`MARKET_FACTOR` (log-sd 0.15), housing units site area times
+    :func:`homes_per_ha` (+-20 %). Earliest disposal: GP premises 1-3 (lease ends),
+    other NHS sites 2 (decant), council buildings 1.
     """
     s = sites.copy()
     ids = s["site_id"]
     d = centre_distance(s["x"], s["y"])
-    kinds = s["site_type"].map(FLOOR_AREA)
-    median = np.array([k[0] if isinstance(k, tuple) else np.nan for k in kinds])
-    sigma = np.array([k[1] if isinstance(k, tuple) else 0.0 for k in kinds])
-    synthetic_gia = np.round(median * np.exp(sigma * np.log(_lognormal(ids, "gia", 1.0))), -1)
-    s["gia_m2"] = s["gia_m2"].fillna(pd.Series(synthetic_gia, index=s.index))
-    s.loc[s["site_type"] == "candidate_land", "gia_m2"] = 0.0
-    acute = ~s["disposable"] & (s["site_type"] != "candidate_land")
-    s["capacity_m2"] = np.where(acute, np.round(s["gia_m2"] * ACUTE_SHARE, -1), s["gia_m2"])
     run = s["gia_m2"] * running_per_m2 * _lognormal(ids, "running", 0.25)
     s["running_cost"] = np.where(s["running_cost"] > 0, s["running_cost"], np.round(run, -2))
     backlog = s["gia_m2"] * backlog_per_m2 * _lognormal(ids, "backlog", 0.6)
     s["backlog_cost"] = s["backlog_cost"].fillna(pd.Series(np.round(backlog, -2), s.index))
     area = s["gia_m2"] / (plot_ratio(d) * 10_000.0)
     area = np.where(s["site_type"] == "candidate_land", _uniform(ids, "plot", 0.2, 0.6), area)
-    s["land_ha"] = np.where(s["land_ha"] > 0, s["land_ha"], np.round(area, 3))
-    value = s["land_ha"] * land_value_per_ha(d) * _lognormal(ids, "value", 0.15)
+    s["land_ha"] = np.round(np.where(s["land_ha"] > 0, s["land_ha"], area), 3)
+    value = MARKET_FACTOR * s["land_ha"] * land_value_per_ha(d) * _lognormal(ids, "value", 0.15)
     s["market_value"] = np.where(s["disposable"], np.round(value, -3), 0.0)
     homes = np.floor(s["land_ha"] * homes_per_ha(d) * _uniform(ids, "homes", 0.8, 1.2))
     s["housing_units"] = np.where(s["disposable"], homes, 0.0)
@@ -154,4 +187,31 @@ def fill_values(sites: pd.DataFrame, running_per_m2: float, backlog_per_m2: floa
     s["earliest_disposal"] = np.select(
         [s["site_type"].str.startswith("gp"), s["source"] != "synthetic"], [lease, 2], 1
     )
+    return s
+
+
+def cover_gaps(
+    sites: pd.DataFrame, zones: pd.DataFrame, reach: dict[str, float]
+) -> pd.DataFrame:
+    """Let council buildings host a service where no site offers it within reach.
+
+    For each service and each zone (in code order) with no host within reach, the
+    council building nearest the zone's point (within reach) is taken to host the
+    service today too, as an existing clinic in council premises.
+    """
+    s = sites.copy()
+    council = (s["source"] == "synthetic") & (s["site_type"] != "candidate_land")
+    xy = s[["x", "y"]].to_numpy()
+    for k, radius in reach.items():
+        for zx, zy in zones[["x", "y"]].to_numpy():
+            dist = np.hypot(xy[:, 0] - zx, xy[:, 1] - zy)
+            hosts = s["services"].str.split(";").map(lambda svc, k=k: k in svc).to_numpy()
+            if (hosts & (dist <= radius)).any():
+                continue
+            options = np.flatnonzero(council.to_numpy() & (dist <= radius))
+            if options.size == 0:
+                continue
+            best = s.index[options[np.argmin(dist[options])]]
+            current = s.at[best, "services"]
+            s.at[best, "services"] = f"{current};{k}" if current else k
     return s

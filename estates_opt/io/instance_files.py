@@ -11,9 +11,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
-import tempfile
-import uuid
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,6 +20,7 @@ import pyogrio.errors
 
 from estates_opt.errors import InputError, Problem
 from estates_opt.instance import Instance
+from estates_opt.io.atomic import atomic_folder
 from estates_opt.scenario import SCENARIO_FILE, read_scenario, scenario_to_toml
 from estates_opt.schema import PROJECTS, SITES, TRAVEL, ZONES, Table
 from estates_opt.validate import validate_instance_frames
@@ -166,7 +164,7 @@ def read_instance(path: str | os.PathLike[str]) -> Instance:
 
 def _format_floats(values: pd.Series) -> pd.Series:
     """Shortest text that reads back to the same float ('7620000' rather than '7620000.0')."""
-    text = values.astype("float64").map(float.__repr__)
+    text = values.astype("float64").map(float.__repr__).astype(str)
     return text.str.replace(r"\.0$", "", regex=True)
 
 
@@ -234,33 +232,16 @@ def write_instance(
 
     Raises
     ------
-    FileExistsError
-        ``path`` is a non-empty folder (or a file) and ``overwrite`` is false.
+    OutputExistsError
+        ``path`` is a non-empty folder (or a file) and ``overwrite`` is false (a
+        ``FileExistsError``).
     """
     target = Path(path)
-    if target.exists():
-        if not target.is_dir():
-            raise FileExistsError(f"{target} exists and is not a folder.")
-        if not overwrite and any(target.iterdir()):
-            raise FileExistsError(f"{target} is not empty; pass overwrite=True to replace it.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        os.chmod(tmp, 0o755)
+    with atomic_folder(target, overwrite=overwrite) as tmp:
         _write_table(instance.sites, SITES, tmp)
         _write_table(instance.zones, ZONES, tmp)
         _write_csv(instance.projects, PROJECTS, tmp / "projects.csv")
         if instance.travel is not None:
             _write_csv(instance.travel, TRAVEL, tmp / "travel.csv")
         (tmp / SCENARIO_FILE).write_text(scenario_to_toml(instance.scenario), encoding="utf-8")
-        if target.exists():
-            old = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
-            os.rename(target, old)
-            os.rename(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target

@@ -157,7 +157,9 @@ def _read_table(folder: Path, name: str, optional: bool) -> pd.DataFrame:
         raise InputError(Problem(name, "expected a header row, got an empty file.")) from err
     missing = [col for col in required if col not in frame.columns]
     if missing:
-        raise InputError([Problem(name, "missing column.", column=col) for col in missing])
+        got = ", ".join(frame.columns) or "none"
+        message = f"expected this column in the header, got only {got}."
+        raise InputError([Problem(name, message, column=col) for col in missing])
     extra_numeric = [col for col in frame.columns if col.startswith("utilisation_p")]
     for col in (*numeric, *extra_numeric):
         frame[col] = _numbers(frame[col], name, col)

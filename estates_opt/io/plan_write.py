@@ -45,7 +45,8 @@ def _csv(frame: pd.DataFrame, columns: list[str], path: Path) -> None:
 def write_plan(plan: Plan, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write ``summary.json``, ``site_decisions.csv``, ``project_decisions.csv``,
     ``assignments.csv`` and ``marriage_pairs.csv`` (plus ``cash_flow.csv``,
-    ``disposal_reasons.csv`` and, when infeasible, ``shortfalls.csv``) into ``path``.
+    ``disposal_reasons.csv``, ``plan.gpkg`` with layers ``sites`` and ``zones`` for
+    GIS and the report, and, when infeasible, ``shortfalls.csv``) into ``path``.
 
     The folder is built beside ``path`` and renamed into place, so it is never
     half-written; an existing non-empty folder is replaced only with ``overwrite=True``.
@@ -64,6 +65,10 @@ def write_plan(plan: Plan, path: str | os.PathLike[str], *, overwrite: bool = Fa
             _csv(plan.cash_flow, list(plan.cash_flow.columns), tmp / "cash_flow.csv")
             reasons = plan.disposals[["site_id", "dispose_period", "reason"]]
             _csv(reasons, list(reasons.columns), tmp / "disposal_reasons.csv")
+            layers = {"sites": plan.sites, "zones": plan.zones}
+            for layer, frame in layers.items():
+                if frame is not None and len(frame):
+                    frame.to_file(tmp / "plan.gpkg", layer=layer, driver="GPKG")
         if plan.shortfalls is not None:
             _csv(plan.shortfalls, list(plan.shortfalls.columns), tmp / "shortfalls.csv")
     return Path(path)

@@ -63,7 +63,7 @@ def read_population_points(source: Source, *, population: str | None = None) -> 
     if layout is None:
         first_column(raw, [lay[0] for lay in _LAYOUTS], name)
         raise AssertionError("unreachable")  # pragma: no cover
-    code, name, borough, east, north, lon, lat, pop = layout
+    code, label, borough, east, north, lon, lat, pop = layout
     x, y = bng_xy(raw, (east, north), (lon, lat))
     people = numbers(raw, first_column(raw, [population or pop], name))
     missing = np.flatnonzero(x.isna().to_numpy() | people.isna().to_numpy())
@@ -84,7 +84,7 @@ def read_population_points(source: Source, *, population: str | None = None) -> 
             "x": x,
             "y": y,
             "population": people,
-            "name": raw[name].str.strip() if name in raw.columns else raw[code].str.strip(),
+            "name": raw[label].str.strip() if label in raw.columns else raw[code].str.strip(),
         }
     )
     return zones[[*ZONE_COLUMNS, "name"]].reset_index(drop=True)

@@ -1,0 +1,70 @@
+"""``estates-opt report OUT_DIR``: the board's HTML page and Excel workbook of a solved plan."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from estates_opt.errors import EstatesOptError
+from estates_opt.progress import Progress
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``report``."""
+    parser = subparsers.add_parser(
+        "report",
+        help="write the HTML report and Excel workbook of a solved plan",
+        description=(
+            "Read the folder written by 'estates-opt solve --out OUT_DIR' and write a "
+            "self-contained HTML report (headline KPIs against targets, a map of the estate, "
+            "cash flow, targets, utilisation, disposals with reasons, projects built) and an "
+            "Excel workbook (summary, sites, projects, cash flow, assignments summary). "
+            "The page opens offline: every image and style is inside the file."
+        ),
+        epilog=("example: estates-opt solve data/ncl_pilot --out out/ && estates-opt report out/"),
+    )
+    parser.add_argument("out_dir", metavar="OUT_DIR", help="output folder of 'estates-opt solve'")
+    parser.add_argument("--html", metavar="PATH", default=None,
+                        help="HTML report to write (default: OUT_DIR/report.html)")  # fmt: skip
+    parser.add_argument("--excel", metavar="PATH", default=None,
+                        help="Excel workbook to write (default: OUT_DIR/plan.xlsx)")  # fmt: skip
+    parser.add_argument("--gpkg", metavar="PATH", default=None,
+                        help="also write a GeoPackage for QGIS (sites by decision, zones, "
+                        "boroughs, last-period assignment lines)")  # fmt: skip
+    parser.add_argument("--boroughs", metavar="PATH", default=None,
+                        help="borough outlines (GeoPackage, GeoJSON or shapefile with a "
+                        "'borough' or LAD22CD column, or an instance folder holding "
+                        "boroughs.gpkg); approximated from the zones when absent")  # fmt: skip
+    parser.add_argument("--no-excel", action="store_true", help="skip the workbook")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the folder once, then write each requested file; exit 0 on success."""
+    try:
+        from estates_opt.report import ReportData, write_excel, write_geopackage, write_html
+    except ImportError as err:  # the report extra is not installed
+        raise EstatesOptError(
+            f"the report needs matplotlib and openpyxl ({err.name} is missing); "
+            "install them with: pip install 'estates_opt[report]'"
+        ) from err
+    out = Path(args.out_dir)
+    if not getattr(args, "verbose", False):  # GDAL's "Created N records" lines are noise here
+        logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", False)
+    written: list[Path] = []
+    with Progress(quiet=quiet, verbose=verbose) as progress:
+        with progress.phase("reading"):
+            data = ReportData.from_folder(out, boroughs=args.boroughs)
+        with progress.phase("writing"):
+            written.append(write_html(data, args.html or out / "report.html"))
+            if not args.no_excel:
+                written.append(write_excel(data, args.excel or out / "plan.xlsx"))
+            if args.gpkg:
+                written.append(write_geopackage(data, args.gpkg))
+    if not quiet:
+        for path in written:
+            print(f"written {path}", file=sys.stderr)
+    return 0
