@@ -13,7 +13,7 @@ The first script reads like the task::
 
 from estates_opt import rules
 from estates_opt.backends.base import available_solvers
-from estates_opt.check import CheckReport, check
+from estates_opt.check import CheckReport, PlanCheckError, Violation, check
 from estates_opt.errors import (
     DataWarning,
     EstatesOptError,
@@ -22,7 +22,7 @@ from estates_opt.errors import (
     SolverNotAvailableError,
 )
 from estates_opt.instance import Instance
-from estates_opt.io import read_instance, write_instance
+from estates_opt.io import read_instance, read_plan_files, write_instance
 from estates_opt.io.atomic import OutputExistsError
 from estates_opt.io.plan_write import write_plan
 from estates_opt.plan import Plan, PlanStatusError
@@ -40,16 +40,19 @@ __all__ = [
     "Instance",
     "OutputExistsError",
     "Plan",
+    "PlanCheckError",
     "PlanStatusError",
     "Problem",
     "Scenario",
     "Service",
     "SolverNotAvailableError",
     "Status",
+    "Violation",
     "__version__",
     "available_solvers",
     "check",
     "read_instance",
+    "read_plan_files",
     "read_scenario",
     "rules",
     "solve",

@@ -84,7 +84,7 @@ def instance(
     """A validated instance; sites without explicit ``x`` are spread 10 km apart."""
     placed = [{"x": 10_000.0 * (i + 1), **row} for i, row in enumerate(sites)]
     site_frame = pd.DataFrame(placed)
-    columns = list(_PROJECT) + ["project_id", "site_id"]
+    columns = ["project_id", "site_id", *_PROJECT]
     project_frame = pd.DataFrame(projects or [], columns=None if projects else columns)
     travel_frame = None if travel is None else pd.DataFrame(travel)
     return eo.Instance.from_frames(

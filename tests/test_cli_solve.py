@@ -26,14 +26,29 @@ FILES = [
     "marriage_pairs.csv",
 ]
 HEADERS = {
-    "site_decisions.csv": ["site_id", "decision", "dispose_period", "receipt", "housing_units",
-                           "utilisation_p1", "utilisation_p2"],
+    "site_decisions.csv": [
+        "site_id",
+        "decision",
+        "dispose_period",
+        "receipt",
+        "housing_units",
+        "utilisation_p1",
+        "utilisation_p2",
+    ],
     "project_decisions.csv": ["project_id", "site_id", "start_period", "ready_period", "capex"],
     "assignments.csv": ["zone_id", "site_id", "service", "period", "share"],
     "marriage_pairs.csv": ["site_a", "site_b", "period", "value_uplift", "housing_uplift"],
 }
-KPIS = ["receipts", "housing_units", "sites_disposed", "projects_built", "capex",
-        "running_cost_saving_per_year", "utilisation_before", "utilisation_after"]
+KPIS = [
+    "receipts",
+    "housing_units",
+    "sites_disposed",
+    "projects_built",
+    "capex",
+    "running_cost_saving_per_year",
+    "utilisation_before",
+    "utilisation_after",
+]
 
 
 def _marriage_folder(path: Path, **scenario: object) -> Path:
@@ -142,7 +157,11 @@ def _set_cell(path: Path, row: int, column: str, value: str) -> None:
     ],
 )
 def test_bad_csv_cell_exits_2_and_writes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], file: str, row: int, column: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    file: str,
+    row: int,
+    column: str,
     value: str,
 ) -> None:
     folder = _marriage_folder(tmp_path / "inst")

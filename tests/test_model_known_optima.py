@@ -202,8 +202,17 @@ def test_project_must_be_ready_before_services_move(build: int, npv: float, sell
             site("N", capacity_m2=0, disposable=False, services=""),
         ],
         [zone("Z")],
-        [project("P", "N", kind="new_build", capex=300, added_capacity_m2=100,
-                 running_cost_delta=200, build_periods=build)],
+        [
+            project(
+                "P",
+                "N",
+                kind="new_build",
+                capex=300,
+                added_capacity_m2=100,
+                running_cost_delta=200,
+                build_periods=build,
+            )
+        ],
         travel(("Z", "A", 0), ("Z", "N", 0)),
         periods=3,
         capital_budget=1000.0,
@@ -237,8 +246,7 @@ def test_project_must_be_ready_before_services_move(build: int, npv: float, sell
 def test_discounting_and_growth(earliest: int, npv_a: float) -> None:
     inst = instance(
         [
-            site("A", market_value=1210, running_cost=100, earliest_disposal=earliest,
-                 services=""),
+            site("A", market_value=1210, running_cost=100, earliest_disposal=earliest, services=""),
             site("B", capacity_m2=200, disposable=False),
         ],
         [zone("Z")],

@@ -58,7 +58,7 @@ def test_read_cap41(cap_dir: Path) -> None:
 def test_capacity_word_needs_a_capacity(cap_dir: Path) -> None:
     with pytest.raises(eo.InputError, match=r"capa\.txt.*the word 'capacity'; pass capacity="):
         read_orlib_cap(cap_dir / "capa.txt")
-    capacities, fixed, demands, costs = read_orlib_cap(cap_dir / "capa.txt", capacity=8000)
+    capacities, fixed, _, costs = read_orlib_cap(cap_dir / "capa.txt", capacity=8000)
     assert (capacities == 8000).all()
     assert fixed[0] == 2141200.0
     assert costs.shape == (1000, 100)

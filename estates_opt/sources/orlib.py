@@ -121,34 +121,40 @@ def orlib_cap_instance(path: str | os.PathLike[str], capacity: float | None = No
     m, n = len(capacities), len(demands)
     site_ids = [f"W{i + 1}" for i in range(m)]
     zone_ids = [f"C{j + 1}" for j in range(n)]
-    sites = pd.DataFrame({
-        "site_id": site_ids,
-        "borough": "orlib",
-        "x": _SITE_SPACING_M * np.arange(m),
-        "y": 0.0,
-        "capacity_m2": capacities,
-        "running_cost": fixed,
-        "backlog_cost": 0.0,
-        "market_value": 0.0,
-        "housing_units": 0.0,
-        "disposable": True,
-        "earliest_disposal": 1,
-        "services": SERVICE,
-    })
-    zones = pd.DataFrame({
-        "zone_id": zone_ids,
-        "borough": "orlib",
-        "x": 0.0,
-        "y": -_SITE_SPACING_M,
-        "population": demands,
-    })
+    sites = pd.DataFrame(
+        {
+            "site_id": site_ids,
+            "borough": "orlib",
+            "x": _SITE_SPACING_M * np.arange(m),
+            "y": 0.0,
+            "capacity_m2": capacities,
+            "running_cost": fixed,
+            "backlog_cost": 0.0,
+            "market_value": 0.0,
+            "housing_units": 0.0,
+            "disposable": True,
+            "earliest_disposal": 1,
+            "services": SERVICE,
+        }
+    )
+    zones = pd.DataFrame(
+        {
+            "zone_id": zone_ids,
+            "borough": "orlib",
+            "x": 0.0,
+            "y": -_SITE_SPACING_M,
+            "population": demands,
+        }
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         distance = np.where(demands[:, None] > 0, 1000.0 * costs / demands[:, None], 0.0)
-    travel = pd.DataFrame({
-        "zone_id": np.repeat(zone_ids, m),
-        "site_id": np.tile(site_ids, n),
-        "distance_m": distance.ravel(),
-    })
+    travel = pd.DataFrame(
+        {
+            "zone_id": np.repeat(zone_ids, m),
+            "site_id": np.tile(site_ids, n),
+            "distance_m": distance.ravel(),
+        }
+    )
     scenario = Scenario(
         periods=1,
         period_years=1.0,
