@@ -45,9 +45,7 @@ def _elastic(model: ModelArrays) -> tuple[ModelArrays, np.ndarray, np.ndarray]:
     # a row with a finite lower bound is helped by +slack, an upper-bound row by -slack
     sign = np.where(np.isfinite(model.row_lower[rows]), 1.0, -1.0)
     bound = np.where(sign > 0, model.row_lower[rows], model.row_upper[rows])
-    slack = sp.csr_array(
-        (sign, (rows, np.arange(len(rows)))), shape=(model.num_rows, len(rows))
-    )
+    slack = sp.csr_array((sign, (rows, np.arange(len(rows)))), shape=(model.num_rows, len(rows)))
     weight = 1.0 / np.maximum(1.0, np.abs(bound))
     bigger = dataclasses.replace(
         model,
@@ -71,15 +69,28 @@ def diagnose(
     """
     elastic, rows, _ = _elastic(model)
     result = backend.solve(elastic, dataclasses.replace(options, mip_gap=1e-6))
-    columns = ["requirement", "period", "site_id", "zone_id", "service", "borough", "short_by",
-               "unit"]
+    columns = [
+        "requirement",
+        "period",
+        "site_id",
+        "zone_id",
+        "service",
+        "borough",
+        "short_by",
+        "unit",
+    ]
     if result.solution is None:
         return pd.DataFrame(
-            [{"requirement": "elastic model", "short_by": None,
-              "unit": f"the diagnosis itself found no solution: {result.message}"}],
+            [
+                {
+                    "requirement": "elastic model",
+                    "short_by": None,
+                    "unit": f"the diagnosis itself found no solution: {result.message}",
+                }
+            ],
             columns=columns,
         )
-    slack = result.solution[model.num_cols:]
+    slack = result.solution[model.num_cols :]
     short = np.flatnonzero(slack > _TOLERANCE)
     site_ids = instance.sites["site_id"].to_numpy()
     zone_ids = instance.zones["zone_id"].to_numpy()
@@ -89,16 +100,25 @@ def diagnose(
         row = rows[i]
         family = ROW_FAMILIES[model.row_family[row]]
         k1, k2, k3 = model.row_keys[row]
-        record: dict[str, object] = {"requirement": family, "short_by": float(slack[i]),
-                                     "unit": _UNITS[family]}
+        record: dict[str, object] = {
+            "requirement": family,
+            "short_by": float(slack[i]),
+            "unit": _UNITS[family],
+        }
         if family == "coverage":
-            record |= {"zone_id": zone_ids[k1], "service": model.service_names[k2],
-                       "period": int(k3) + 1}
+            record |= {
+                "zone_id": zone_ids[k1],
+                "service": model.service_names[k2],
+                "period": int(k3) + 1,
+            }
         elif family in ("capacity", "utilisation_floor"):
             record |= {"site_id": site_ids[k1], "period": int(k2) + 1}
         elif family == "availability":
-            record |= {"site_id": site_ids[k1], "service": model.service_names[k2],
-                       "period": int(k3) + 1}
+            record |= {
+                "site_id": site_ids[k1],
+                "service": model.service_names[k2],
+                "period": int(k3) + 1,
+            }
         elif family == "cash":
             record |= {"period": int(k1) + 1}
         elif family == "housing_borough":
@@ -109,5 +129,8 @@ def diagnose(
             record |= {"site_id": project_ids[k1], "requirement": "build_lock"}
         records.append(record)
     table = pd.DataFrame(records, columns=columns)
-    return table.sort_values(["requirement", "period", "site_id", "zone_id", "service"],
-                             na_position="first", ignore_index=True)
+    return table.sort_values(
+        ["requirement", "period", "site_id", "zone_id", "service"],
+        na_position="first",
+        ignore_index=True,
+    )

@@ -33,7 +33,10 @@ def _decisions(model: ModelArrays, solution: np.ndarray, S: int, P: int) -> tupl
 
 
 def _site_period_state(
-    instance: Instance, model: ModelArrays, solution: np.ndarray, dispose: np.ndarray,
+    instance: Instance,
+    model: ModelArrays,
+    solution: np.ndarray,
+    dispose: np.ndarray,
     start: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """load[s, t], cap[s, t] (m2) and open[s, t] (bool) of the plan."""
@@ -60,22 +63,29 @@ def _assignments(instance: Instance, model: ModelArrays, solution: np.ndarray) -
     keep = share > SHARE_EPS
     arc = x.index["arc"][keep]
     arcs = model.arcs
-    table = pd.DataFrame({
-        "zone_id": instance.zones["zone_id"].to_numpy()[arcs["zone"].to_numpy()[arc]],
-        "site_id": instance.sites["site_id"].to_numpy()[arcs["site"].to_numpy()[arc]],
-        "service": np.asarray(model.service_names, dtype=object)[arcs["service"].to_numpy()[arc]],
-        "period": x.index["period"][keep] + 1,
-        "share": share[keep],
-        "distance_m": arcs["distance_m"].to_numpy()[arc],
-        "demand_m2": x.index["demand"][keep] * share[keep],
-    })
+    table = pd.DataFrame(
+        {
+            "zone_id": instance.zones["zone_id"].to_numpy()[arcs["zone"].to_numpy()[arc]],
+            "site_id": instance.sites["site_id"].to_numpy()[arcs["site"].to_numpy()[arc]],
+            "service": np.asarray(model.service_names, dtype=object)[
+                arcs["service"].to_numpy()[arc]
+            ],
+            "period": x.index["period"][keep] + 1,
+            "share": share[keep],
+            "distance_m": arcs["distance_m"].to_numpy()[arc],
+            "demand_m2": x.index["demand"][keep] * share[keep],
+        }
+    )
     return table.sort_values(["zone_id", "service", "period", "site_id"], ignore_index=True)
 
 
 def _zone_table(instance: Instance, assignments: pd.DataFrame, periods: int) -> gpd.GeoDataFrame:
     """Zones with their demand-weighted average travel distance in period 1 and period T."""
-    keep = [c for c in ("zone_id", "borough", "population", "imd_decile", "geometry")
-            if c in instance.zones.columns]
+    keep = [
+        c
+        for c in ("zone_id", "borough", "population", "imd_decile", "geometry")
+        if c in instance.zones.columns
+    ]
     zones = instance.zones[keep].copy()
     for label, period in (("before", 1), ("after", periods)):
         rows = assignments[assignments["period"] == period]
@@ -86,8 +96,9 @@ def _zone_table(instance: Instance, assignments: pd.DataFrame, periods: int) -> 
     return gpd.GeoDataFrame(zones, geometry="geometry", crs=instance.zones.crs)
 
 
-def _reasons(instance: Instance, model: ModelArrays, assignments: pd.DataFrame,
-             dispose: np.ndarray) -> list[str]:
+def _reasons(
+    instance: Instance, model: ModelArrays, assignments: pd.DataFrame, dispose: np.ndarray
+) -> list[str]:
     """One line per disposed site: receipt, homes, costs stopped, where services move."""
     sites = instance.sites
     names = dict(zip(sites["site_id"], sites["name"].astype(str), strict=True))
@@ -99,9 +110,11 @@ def _reasons(instance: Instance, model: ModelArrays, assignments: pd.DataFrame,
             reasons.append("")
             continue
         row = sites.iloc[s]
-        text = (f"Receipt £{row['market_value'] / 1e6:,.2f}m and {row['housing_units']:,.0f} homes "
-                f"from period {period}; stops £{row['running_cost'] / 1e3:,.0f}k a year running "
-                f"cost and £{row['backlog_cost'] / 1e3:,.0f}k backlog")
+        text = (
+            f"Receipt £{row['market_value'] / 1e6:,.2f}m and {row['housing_units']:,.0f} homes "
+            f"from period {period}; stops £{row['running_cost'] / 1e3:,.0f}k a year running "
+            f"cost and £{row['backlog_cost'] / 1e3:,.0f}k backlog"
+        )
         zones = instance.zones["zone_id"].to_numpy()[nearest.loc[nearest["site"] == s, "zone"]]
         moved = assignments[assignments["zone_id"].isin(zones) & (assignments["period"] == period)]
         if split_services(row["services"]) and not moved.empty:
@@ -141,42 +154,67 @@ def plan_from_solution(
 
     built = start > 0
     build_time = projects["build_periods"].to_numpy()
-    proj = pd.DataFrame({
-        "project_id": projects["project_id"].to_numpy(),
-        "site_id": projects["site_id"].to_numpy(),
-        "start_period": pd.array(np.where(built, start, pd.NA), dtype="Int64"),
-        "ready_period": pd.array(np.where(built, start + build_time, pd.NA), dtype="Int64"),
-        "capex": np.where(built, projects["capex"].to_numpy(dtype=float), 0.0),
-        "kind": projects["kind"].to_numpy(),
-    })
+    proj = pd.DataFrame(
+        {
+            "project_id": projects["project_id"].to_numpy(),
+            "site_id": projects["site_id"].to_numpy(),
+            "start_period": pd.array(np.where(built, start, pd.NA), dtype="Int64"),
+            "ready_period": pd.array(np.where(built, start + build_time, pd.NA), dtype="Int64"),
+            "capex": np.where(built, projects["capex"].to_numpy(dtype=float), 0.0),
+            "kind": projects["kind"].to_numpy(),
+        }
+    )
 
     pa = model.pairs["a"].to_numpy()[pair_index]
     pb = model.pairs["b"].to_numpy()[pair_index]
     site_ids = sites["site_id"].to_numpy()
-    pairs = pd.DataFrame({
-        "site_a": site_ids[pa], "site_b": site_ids[pb], "period": pair_period,
-        "value_uplift": sc.marriage_value_uplift * (value[pa] + value[pb]),
-        "housing_uplift": sc.marriage_housing_uplift * (homes[pa] + homes[pb]),
-    })
+    pairs = pd.DataFrame(
+        {
+            "site_a": site_ids[pa],
+            "site_b": site_ids[pb],
+            "period": pair_period,
+            "value_uplift": sc.marriage_value_uplift * (value[pa] + value[pb]),
+            "housing_uplift": sc.marriage_housing_uplift * (homes[pa] + homes[pb]),
+        }
+    )
 
     cash = _cash_flow(instance, dispose, start, pairs, is_open)
     kpis = _kpis(instance, model, table, proj, pairs, cash, load, cap, assignments, dispose, start)
     objective = model.objective(solution)
-    bound = result.bound if result.status is not Status.OPTIMAL or result.bound is not None else None
+    bound = (
+        result.bound if result.status is not Status.OPTIMAL or result.bound is not None else None
+    )
     if result.status is Status.OPTIMAL and bound is None:
         bound = objective
     gap = None if bound is None else abs(bound - objective) / max(1.0, abs(objective))
     return Plan(
-        status=result.status, objective=objective, best_bound=bound, mip_gap=gap,
-        solver=result.solver, timings=timings, kpis=kpis, sites=table, projects=proj,
-        assignments=assignments.drop(columns=["demand_m2"]), marriage_pairs=pairs,
-        cash_flow=cash, periods=T, instance_name=instance.name, message=result.message,
-        model_size=model.describe(), zones=_zone_table(instance, assignments, T),
+        status=result.status,
+        objective=objective,
+        best_bound=bound,
+        mip_gap=gap,
+        solver=result.solver,
+        timings=timings,
+        kpis=kpis,
+        sites=table,
+        projects=proj,
+        assignments=assignments.drop(columns=["demand_m2"]),
+        marriage_pairs=pairs,
+        cash_flow=cash,
+        periods=T,
+        instance_name=instance.name,
+        message=result.message,
+        model_size=model.describe(),
+        zones=_zone_table(instance, assignments, T),
     )
 
 
-def _cash_flow(instance: Instance, dispose: np.ndarray, start: np.ndarray, pairs: pd.DataFrame,
-               is_open: np.ndarray) -> pd.DataFrame:
+def _cash_flow(
+    instance: Instance,
+    dispose: np.ndarray,
+    start: np.ndarray,
+    pairs: pd.DataFrame,
+    is_open: np.ndarray,
+) -> pd.DataFrame:
     """Per period: budget, receipts, retained receipts, capex, backlog spend, positions."""
     sc, T = instance.scenario, instance.scenario.periods
     periods = np.arange(1, T + 1)
@@ -190,10 +228,18 @@ def _cash_flow(instance: Instance, dispose: np.ndarray, start: np.ndarray, pairs
     budget = np.asarray(sc.budgets)
     retained = sc.receipt_retention * receipts
     net = budget + retained - spend - backlog
-    return pd.DataFrame({
-        "period": periods, "budget": budget, "receipts": receipts, "retained_receipts": retained,
-        "capex": spend, "backlog_spend": backlog, "net": net, "cumulative_position": np.cumsum(net),
-    })
+    return pd.DataFrame(
+        {
+            "period": periods,
+            "budget": budget,
+            "receipts": receipts,
+            "retained_receipts": retained,
+            "capex": spend,
+            "backlog_spend": backlog,
+            "net": net,
+            "cumulative_position": np.cumsum(net),
+        }
+    )
 
 
 def _travel_stats(assignments: pd.DataFrame, period: int) -> dict[str, dict[str, float]]:
@@ -208,9 +254,19 @@ def _travel_stats(assignments: pd.DataFrame, period: int) -> dict[str, dict[str,
     return out
 
 
-def _kpis(instance: Instance, model: ModelArrays, sites: pd.DataFrame, projects: pd.DataFrame,
-          pairs: pd.DataFrame, cash: pd.DataFrame, load: np.ndarray, cap: np.ndarray,
-          assignments: pd.DataFrame, dispose: np.ndarray, start: np.ndarray) -> dict[str, Any]:
+def _kpis(
+    instance: Instance,
+    model: ModelArrays,
+    sites: pd.DataFrame,
+    projects: pd.DataFrame,
+    pairs: pd.DataFrame,
+    cash: pd.DataFrame,
+    load: np.ndarray,
+    cap: np.ndarray,
+    assignments: pd.DataFrame,
+    dispose: np.ndarray,
+    start: np.ndarray,
+) -> dict[str, Any]:
     sc, src = instance.scenario, instance.sites
     T = sc.periods
     disposed = dispose > 0
@@ -236,8 +292,12 @@ def _kpis(instance: Instance, model: ModelArrays, sites: pd.DataFrame, projects:
         ),
         "backlog_avoided": float(src["backlog_cost"].to_numpy(dtype=float)[disposed].sum()),
         "marriage_pairs": len(pairs),
-        "utilisation_before": float(load[:, 0].sum() / cap[:, 0].sum()) if cap[:, 0].sum() else None,
-        "utilisation_after": float(load[:, -1].sum() / cap[:, -1].sum()) if cap[:, -1].sum() else None,
+        "utilisation_before": float(load[:, 0].sum() / cap[:, 0].sum())
+        if cap[:, 0].sum()
+        else None,
+        "utilisation_after": float(load[:, -1].sum() / cap[:, -1].sum())
+        if cap[:, -1].sum()
+        else None,
         "cash_position": [float(v) for v in cash["cumulative_position"]],
         "colocated_hubs": len(colocated),
         "travel_first_period": _travel_stats(assignments, 1),
@@ -245,8 +305,12 @@ def _kpis(instance: Instance, model: ModelArrays, sites: pd.DataFrame, projects:
     }
 
 
-def empty_plan(instance: Instance, result: SolverResult, timings: dict[str, float],
-               shortfalls: pd.DataFrame | None = None) -> Plan:
+def empty_plan(
+    instance: Instance,
+    result: SolverResult,
+    timings: dict[str, float],
+    shortfalls: pd.DataFrame | None = None,
+) -> Plan:
     """A plan without decisions (infeasible or no solution found in time)."""
     T = instance.scenario.periods
     sites = instance.sites[["site_id", "name", "borough", "geometry"]].copy()
@@ -256,8 +320,20 @@ def empty_plan(instance: Instance, result: SolverResult, timings: dict[str, floa
         sites[f"utilisation_p{t}"] = np.nan
     empty = pd.DataFrame()
     return Plan(
-        status=result.status, objective=None, best_bound=result.bound, mip_gap=None,
-        solver=result.solver, timings=timings, kpis={}, sites=gpd.GeoDataFrame(sites),
-        projects=empty, assignments=empty, marriage_pairs=empty, cash_flow=empty, periods=T,
-        instance_name=instance.name, message=result.message, shortfalls=shortfalls,
+        status=result.status,
+        objective=None,
+        best_bound=result.bound,
+        mip_gap=None,
+        solver=result.solver,
+        timings=timings,
+        kpis={},
+        sites=gpd.GeoDataFrame(sites),
+        projects=empty,
+        assignments=empty,
+        marriage_pairs=empty,
+        cash_flow=empty,
+        periods=T,
+        instance_name=instance.name,
+        message=result.message,
+        shortfalls=shortfalls,
     )

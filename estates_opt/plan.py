@@ -109,12 +109,14 @@ class Plan:
     def __repr__(self) -> str:
         gap = "-" if self.mip_gap is None else f"{self.mip_gap:.4%}"
         seconds = sum(self.timings.values())
-        return "\n".join([
-            f"Plan for {self.instance_name!r}",
-            f"  status     {self.status.value}",
-            f"  objective  {_money(self.objective)} NPV",
-            f"  bound      {_money(self.best_bound)}",
-            f"  gap        {gap}",
-            f"  solver     {self.solver}",
-            f"  time       {seconds:.2f} s",
-        ])
+        return "\n".join(
+            [
+                f"Plan for {self.instance_name!r}",
+                f"  status     {self.status.value}",
+                f"  objective  {_money(self.objective)} NPV",
+                f"  bound      {_money(self.best_bound)}",
+                f"  gap        {gap}",
+                f"  solver     {self.solver}",
+                f"  time       {seconds:.2f} s",
+            ]
+        )

@@ -51,8 +51,7 @@ def solve(
     >>> plan = eo.solve(eo.load_sample("ncl_pilot"), time_limit=120)  # doctest: +SKIP
     """
     backend = get_backend(solver)
-    options = SolveOptions(mip_gap=mip_gap, time_limit=time_limit, threads=threads,
-                           log=log_solver)
+    options = SolveOptions(mip_gap=mip_gap, time_limit=time_limit, threads=threads, log=log_solver)
     began = time.perf_counter()
     model = build_model(instance)
     apply_rules(model, instance, rules)

@@ -188,17 +188,20 @@ def test_unknown_solver_lists_the_available_ones(instances: dict[str, Instance])
         eo.solve(instances["p02"], solver="gurobi")
 
 
+_FIRST_IMPORTS = {
+    "highspy-first": ["highspy", "ortools.linear_solver.python.model_builder"],
+    "ortools-first": ["ortools.linear_solver.python.model_builder", "highspy"],
+    # PuLP's own __init__ loads highspy RTLD_GLOBAL, which crashed OR-Tools' HiGHS
+    "pulp-first": ["estates_opt.backends.pulp", "ortools.linear_solver.python.model_builder"],
+}
+
 _CROSS_IMPORT = textwrap.dedent(
     """
-    import json, sys
+    import importlib, json, sys
+    for module in sys.argv[2:]:
+        importlib.import_module(module)
     import numpy as np, pandas as pd, scipy.sparse as sp
-    if sys.argv[1] == "highspy-first":
-        import highspy
-        from ortools.linear_solver.python import model_builder
-    else:
-        from ortools.linear_solver.python import model_builder
-        import highspy
-    from estates_opt.backends.base import SolveOptions, get_backend
+    from estates_opt.backends.base import SolveOptions, available_solvers, get_backend
     from estates_opt.model.arrays import ModelArrays
     model = ModelArrays(
         cost=np.array({values}), lower=np.zeros(6), upper=np.ones(6),
@@ -209,7 +212,7 @@ _CROSS_IMPORT = textwrap.dedent(
         periods=1, service_names=(),
     )
     out = {{}}
-    for name in ("highs", "ortools-highs", "ortools-scip"):
+    for name in sys.argv[1].split(","):
         result = get_backend(name).solve(model, SolveOptions(mip_gap=0))
         out[name] = [result.status.value, result.objective]
     print(json.dumps(out))
@@ -218,20 +221,24 @@ _CROSS_IMPORT = textwrap.dedent(
 
 
 @pytest.mark.skipif(
-    not {"highs", "ortools-highs"} <= set(SOLVERS), reason="needs highspy and OR-Tools"
+    not {"highs", "pulp-highs", "ortools-highs"} <= set(SOLVERS),
+    reason="needs highspy, PuLP and OR-Tools",
 )
-@pytest.mark.parametrize("order", ["highspy-first", "ortools-first"])
-def test_highspy_and_ortools_share_one_process(order: str) -> None:
-    # or-tools issue #5246: OR-Tools 9.15 and highspy 1.15 clash in one process.
+@pytest.mark.parametrize("order", sorted(_FIRST_IMPORTS))
+def test_highspy_pulp_and_ortools_share_one_process(order: str) -> None:
+    # or-tools issue #5246: OR-Tools 9.15 and highspy 1.15 clash in one process; PuLP
+    # 3.3 loads highspy with RTLD_GLOBAL and crashed OR-Tools' HiGHS (segfault).
+    solvers = ",".join(["highs", "pulp-highs", "ortools-highs", "ortools-scip"])
     done = subprocess.run(
-        [sys.executable, "-c", _CROSS_IMPORT, order],
+        [sys.executable, "-c", _CROSS_IMPORT, solvers, *_FIRST_IMPORTS[order]],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"
     outcomes = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(outcomes) == set(solvers.split(","))
     for status, objective in outcomes.values():
         assert status == "optimal"
         assert objective == pytest.approx(KNAPSACK_OPTIMUM)

@@ -70,6 +70,37 @@ def test_cash_constraint_retention_and_budget(
     assert started(plan) == built
 
 
+# Backlog in the cumulative cash row: two periods; A (backlog 400, so beta = 400 / T =
+# 200 a period while held) serves Z at 0 m; B (kept, no backlog) is 300 m away.
+#   keep A              : cash needs 200 in t=1, 400 by t=2;              NPV    0
+#   sell A in t=2       : cash needs 200 by t=1 and t=2; +200 - 300       = NPV -100
+#   sell A in t=1       : cash needs 0;            +200 * 2 - 300 * 2     = NPV -200
+# Budget 200 a period: keep A (0). Budget [200, 0]: 400 > 200 by t=2, so sell in t=2
+# (-100). Budget 150 a period: 200 > 150 in t=1, so sell at once (-200).
+
+
+@pytest.mark.parametrize(
+    ("budget", "npv", "sold"),
+    [(200.0, 0.0, {}), ((200.0, 0.0), -100.0, {"A": 2}), (150.0, -200.0, {"A": 1})],
+)
+def test_backlog_counts_in_cumulative_cash(
+    budget: float | tuple[float, ...], npv: float, sold: dict[str, int]
+) -> None:
+    inst = instance(
+        [
+            site("A", capacity_m2=100, backlog_cost=400),
+            site("B", capacity_m2=100, disposable=False),
+        ],
+        [zone("Z")],
+        travel=travel(("Z", "A", 0), ("Z", "B", 300)),
+        periods=2,
+        capital_budget=budget,
+    )
+    plan = solve_checked(inst)
+    assert plan.objective == pytest.approx(npv, rel=1e-9, abs=1e-9)
+    assert disposed(plan) == sold
+
+
 # --- (b) marriage value ------------------------------------------------------------------
 # A and B stand 30 m apart (< marriage distance 50 m): a pair with uplift
 # m_AB = 0.1 * (1,000 + 2,000) = 300 when sold in the same period. C (kept, 200 m2)

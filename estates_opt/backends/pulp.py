@@ -11,10 +11,17 @@ per row, see :func:`to_pulp`). Three PuLP 3.3 traps are handled here:
   read its version and its bound, which PuLP does not pass on.
 * ``PULP_CBC_CMD`` is deprecated (gone in PuLP 4): CBC runs through ``COIN_CMD`` with
   a ``cbc`` found on ``PATH`` or, failing that, the binary bundled with PuLP 3.
+
+PuLP 3.3's ``__init__`` loads highspy's ``_core*.so`` with ``RTLD_GLOBAL``. Its HiGHS
+1.16 symbols then take precedence over OR-Tools' own HiGHS 1.12 build, and the next
+OR-Tools solve crashes the interpreter (segmentation fault). :func:`_import_pulp`
+imports PuLP with that load made local; PuLP's HiGHS interface works the same.
 """
 
 from __future__ import annotations
 
+import ctypes
+import importlib
 import math
 import os
 import re
@@ -23,16 +30,35 @@ import subprocess
 import sys
 import threading
 import time
-from typing import IO, Any
+from types import ModuleType
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
-import pulp
-from pulp.apis import coin_api
 
 from estates_opt.backends.base import SolveOptions, SolverResult
 from estates_opt.errors import SolverNotAvailableError
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.status import Status
+
+
+def _import_pulp() -> ModuleType:
+    """Import PuLP without its ``RTLD_GLOBAL`` load of highspy (see the module docstring)."""
+    if "pulp" in sys.modules:  # imported elsewhere already: too late to keep it local
+        return sys.modules["pulp"]
+    saved = ctypes.RTLD_GLOBAL
+    ctypes.RTLD_GLOBAL = ctypes.RTLD_LOCAL
+    try:
+        return importlib.import_module("pulp")
+    finally:
+        ctypes.RTLD_GLOBAL = saved
+
+
+if TYPE_CHECKING:
+    import pulp
+    from pulp.apis import coin_api
+else:
+    pulp = _import_pulp()
+    from pulp.apis import coin_api
 
 __all__ = ["HARD_LIMIT_GRACE_S", "PulpCbcBackend", "PulpHighsBackend", "cbc_path", "to_pulp"]
 

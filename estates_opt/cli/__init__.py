@@ -16,19 +16,34 @@ import sys
 from collections.abc import Sequence
 
 from estates_opt.errors import EstatesOptError, InputError
+from estates_opt.io.atomic import OutputExistsError
 from estates_opt.status import EXIT_BAD_INPUT
 
 __all__ = ["main"]
 
-ORDER = ["validate", "solve", "report", "sample", "alternatives", "sweep", "frontier",
-         "uncertainty", "compare-governance", "bench"]
+ORDER = [
+    "validate",
+    "solve",
+    "report",
+    "sample",
+    "alternatives",
+    "sweep",
+    "frontier",
+    "uncertainty",
+    "compare-governance",
+    "bench",
+]
 
 
 def commands() -> list[str]:
     """Subcommand names, one per module of this package."""
-    found = [m.name.replace("_", "-") for m in pkgutil.iter_modules(__path__)
-             if not m.name.startswith("_")]
+    found = [
+        m.name.replace("_", "-")
+        for m in pkgutil.iter_modules(__path__)
+        if not m.name.startswith("_")
+    ]
     return sorted(found, key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
+
 
 EXIT_ERROR = 1
 
@@ -63,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args._run(args))
-    except InputError as err:
+    except (InputError, OutputExistsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except EstatesOptError as err:

@@ -29,16 +29,31 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("instance", metavar="INSTANCE_DIR", help="instance folder")
     parser.add_argument("--out", required=True, metavar="OUT_DIR", help="output folder")
-    parser.add_argument("--solver", default="highs", choices=sorted(SOLVERS) + ["cbc", "scip"],
-                        help="MILP solver (default: highs)")
-    parser.add_argument("--mip-gap", type=float, default=1e-4, metavar="G",
-                        help="relative optimality gap to stop at (default: 1e-4)")
-    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
-                        help="stop after this many seconds with the best plan found")
+    parser.add_argument(
+        "--solver",
+        default="highs",
+        choices=sorted(SOLVERS) + ["cbc", "scip"],
+        help="MILP solver (default: highs)",
+    )
+    parser.add_argument(
+        "--mip-gap",
+        type=float,
+        default=1e-4,
+        metavar="G",
+        help="relative optimality gap to stop at (default: 1e-4)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this many seconds with the best plan found",
+    )
     parser.add_argument("--threads", type=int, default=None, help="solver threads")
     parser.add_argument("--solver-log", action="store_true", help="show the solver's own log")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace OUT_DIR if it already holds files")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace OUT_DIR if it already holds files"
+    )
     return parser
 
 
@@ -47,8 +62,14 @@ def run(args: argparse.Namespace) -> int:
     instance = read_instance(args.instance)
     ensure_writable(args.out, overwrite=args.overwrite)
     log.info("read %r", instance)
-    plan = solve(instance, solver=args.solver, mip_gap=args.mip_gap, time_limit=args.time_limit,
-                 threads=args.threads, log_solver=args.solver_log)
+    plan = solve(
+        instance,
+        solver=args.solver,
+        mip_gap=args.mip_gap,
+        time_limit=args.time_limit,
+        threads=args.threads,
+        log_solver=args.solver_log,
+    )
     write_plan(plan, args.out, overwrite=args.overwrite)
     if not args.quiet:
         print(plan, file=sys.stderr)

@@ -17,8 +17,8 @@ from estates_opt.datasets._synthetic import rng_for
 NEW_BUILD_PER_M2 = 4_000.0
 EXTENSION_PER_M2 = 3_500.0
 FIT_OUT_PER_M2 = 1_200.0
-EXTENSION_PROBABILITY = 0.10
-COLOCATION_PROBABILITY = 0.25
+EXTENSION_PROBABILITY = 0.05
+COLOCATION_PROBABILITY = 0.10
 HUBS = {"S": (1_200.0, "primary_care;community"),
         "L": (3_000.0, "primary_care;community;mental_health;social_care")}  # fmt: skip
 
@@ -36,15 +36,15 @@ def _row(pid: str, site: str, kind: str, capex: float, added: float, services: s
 def make_projects(sites: pd.DataFrame, running_per_m2: float) -> pd.DataFrame:
     """One table of projects for ``sites`` (seeded by site id; see module docstring).
 
-    - GP practices (not branches): with probability 0.10 an extension adding half
+    - GP practices (not branches): with probability 0.05 an extension adding half
       the floor area for primary care, ready after 1 period.
-    - NHS hospital sites: a refurbishment adding 15 % of capacity back into use for
-      their services (acute cores: 2 % of floor area as a primary and community
-      care hub), capex the site's backlog plus 1,200 GBP/m2 of reconfigured space.
+    - Disposable NHS hospital sites: a refurbishment adding 15 % of capacity back
+      into use for their services, capex the site's backlog plus 1,200 GBP/m2 of
+      reconfigured space, saving 10 % of running cost.
     - Candidate land: two competing new-build hubs (exclusive group), small
       1,200 m2 primary and community care, large 3,000 m2 all four services,
       ready after 2 periods.
-    - Council buildings: civic centres always, others with probability 0.25, two
+    - Council buildings: civic centres always, others with probability 0.10, two
       competing co-location fit-outs of existing space (no added floor area):
       community clinics in 20 % of the building, or primary and community care in
       40 %, each raising the running cost by 5 %.
@@ -57,12 +57,10 @@ def make_projects(sites: pd.DataFrame, running_per_m2: float) -> pd.DataFrame:
             added = 0.5 * cap
             rows.append(_row(f"EXT-{sid}", sid, "extend", added * EXTENSION_PER_M2, added,
                              "primary_care", added * running_per_m2, 1))  # fmt: skip
-        elif s.source != "synthetic" and not kind.startswith("gp"):
-            acute = not bool(s.disposable)
-            added = 0.02 * float(s.gia_m2) if acute else 0.15 * cap
-            services = "primary_care;community" if acute else str(s.services)
-            capex = float(s.backlog_cost) * (0.0 if acute else 1.0) + added * FIT_OUT_PER_M2
-            rows.append(_row(f"REF-{sid}", sid, "refurbish", capex, added, services,
+        elif s.source != "synthetic" and not kind.startswith("gp") and bool(s.disposable):
+            added = 0.15 * cap
+            capex = float(s.backlog_cost) + added * FIT_OUT_PER_M2
+            rows.append(_row(f"REF-{sid}", sid, "refurbish", capex, added, str(s.services),
                              -0.10 * run, 1))  # fmt: skip
         elif kind == "candidate_land":
             for size, (area, services) in HUBS.items():

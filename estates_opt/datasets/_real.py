@@ -111,7 +111,9 @@ def real_sites(shared: Path, boroughs: list[str]) -> RealSites:
     eric = eric[in_area].copy()
     eric["source"] = "ERIC 2016/17"
     eric["site_type"] = eric["site_type"].map(_eric_kind)
-    acute_mixed = (eric["site_type"] == "mixed_hospital") & eric["trust_type"].str.startswith("ACUTE")
+    acute_mixed = (eric["site_type"] == "mixed_hospital") & eric["trust_type"].str.startswith(
+        "ACUTE"
+    )
     eric.loc[acute_mixed, ["disposable", "services"]] = [False, "community"]
     nice = hospitals.set_index("site_id")["name"]
     eric["name"] = eric["site_id"].map(nice).fillna(eric["name"])

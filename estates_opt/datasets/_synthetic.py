@@ -33,7 +33,7 @@ COUNCIL_KINDS = {
     "childrens_centre": (0.30, "social_care", "Children's centre"),
     "community_centre": (0.20, "social_care", "Community centre"),
 }
-CANDIDATE_PROBABILITY = 0.15
+CANDIDATE_PROBABILITY = 0.06
 SOCIAL_CARE_REACH = 2_500.0
 MARKET_FACTOR = 0.5
 """Net receipt as a share of the VOA residual land value: the VOA values assume no
@@ -122,10 +122,14 @@ def council_and_candidate_sites(zones: pd.DataFrame) -> pd.DataFrame:
             if rng_for(key, "exists").random() < p:
                 add(key, kind, zone, f"{label}, {zone['name']}", services, 150.0)
         here = [r for r in rows if r["services"] == social[0]]
-        near = any(np.hypot(r["x"] - zone["x"], r["y"] - zone["y"]) <= social[1] - 200 for r in here)
+        near = any(
+            np.hypot(r["x"] - zone["x"], r["y"] - zone["y"]) <= social[1] - 200 for r in here
+        )
         key = f"COM-{zone['zone_id']}"
         if not near and not any(r["site_id"] == key for r in rows):
-            add(key, "community_centre", zone, f"Community centre, {zone['name']}", social[0], 150.0)
+            add(
+                key, "community_centre", zone, f"Community centre, {zone['name']}", social[0], 150.0
+            )
         key = f"CAND-{zone['zone_id']}"
         if rng_for(key, "exists").random() < CANDIDATE_PROBABILITY:
             add(key, "candidate_land", zone, f"Candidate land, {zone['name']}", "", 300.0)
@@ -190,9 +194,7 @@ def money_and_homes(
     return s
 
 
-def cover_gaps(
-    sites: pd.DataFrame, zones: pd.DataFrame, reach: dict[str, float]
-) -> pd.DataFrame:
+def cover_gaps(sites: pd.DataFrame, zones: pd.DataFrame, reach: dict[str, float]) -> pd.DataFrame:
     """Let council buildings host a service where no site offers it within reach.
 
     For each service and each zone (in code order) with no host within reach, the

@@ -45,8 +45,9 @@ class Targets:
     """Scenario targets of a sample, as shares of what the estate could deliver.
 
     ``receipts`` and ``housing`` are shares of the receipts and homes of every
-    disposable site; ``budget`` the capital budget per period as a share of the
-    backlog spread ``sum_s backlog_cost_s / T`` of the whole estate.
+    disposable site. The capital budget per period is the backlog spread
+    ``sum_s backlog_cost_s / T`` of the whole estate (the cost of holding it all)
+    plus ``budget`` times the capex of every project spread over the horizon.
     """
 
     receipts: float
@@ -55,8 +56,8 @@ class Targets:
 
 
 SAMPLES: dict[str, tuple[list[str], Targets]] = {
-    "ncl_pilot": (NCL_BOROUGHS, Targets(receipts=0.05, housing=0.05, budget=0.8)),
-    "london": (LONDON_BOROUGHS, Targets(receipts=0.05, housing=0.05, budget=0.8)),
+    "ncl_pilot": (NCL_BOROUGHS, Targets(receipts=0.05, housing=0.05, budget=0.1)),
+    "london": (LONDON_BOROUGHS, Targets(receipts=0.05, housing=0.05, budget=0.1)),
 }
 """Sample name -> (boroughs, targets)."""
 
@@ -74,15 +75,16 @@ def _benchmarks(shared: Path) -> tuple[float, float]:
     return round(per_m2_run, 2), round(per_m2_backlog, 2)
 
 
-def _scenario(sites: pd.DataFrame, targets: Targets) -> Scenario:
+def _scenario(sites: pd.DataFrame, projects: pd.DataFrame, targets: Targets) -> Scenario:
     disposable = sites[sites["disposable"]]
     spread = float(sites["backlog_cost"].sum()) / PERIODS
+    spread += targets.budget * float(projects["capex"].sum()) / PERIODS
     return Scenario(
         periods=PERIODS,
         period_years=1.0,
         discount_rate=0.035,
         utilisation_max=0.9,
-        capital_budget=float(np.round(targets.budget * spread, -5)),
+        capital_budget=float(np.round(spread, -5)),
         receipt_retention=1.0,
         receipts_target=float(np.round(targets.receipts * disposable["market_value"].sum(), -5)),
         housing_target=float(np.floor(targets.housing * disposable["housing_units"].sum())),
@@ -132,7 +134,7 @@ def sample_frames(
          "services", *SITE_EXTRAS]
     ].fillna({"ods_code": "", "owner": ""})  # fmt: skip
     zones = zones[["zone_id", "borough", "x", "y", "population", "name", "imd_decile"]]
-    return sites, zones, projects, _scenario(sites, targets)
+    return sites, zones, projects, _scenario(sites, projects, targets)
 
 
 def build_sample(name: str, shared_data_dir: str | Path) -> Instance:

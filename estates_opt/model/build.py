@@ -92,7 +92,7 @@ def build_model(instance: Instance) -> ModelArrays:
     sites, zones, projects = instance.sites, instance.zones, instance.projects
     T, L = sc.periods, sc.period_years
     services = list(sc.services.items())
-    S, Z, K, P = len(sites), len(zones), len(services), len(projects)
+    S, K, P = len(sites), len(services), len(projects)
     site_pos = {site_id: i for i, site_id in enumerate(sites["site_id"])}
 
     delta = np.asarray(sc.discount_factors)
@@ -175,10 +175,13 @@ def build_model(instance: Instance) -> ModelArrays:
     u_col[u_proj, u_t] = u0 + np.arange(nu)
 
     cost = np.zeros(n)
-    cost[d0:u0] = delta[d_t] * value[d_site] + (L * running[d_site] + beta[d_site]) * delta_tail[d_t]
-    cost[u0:x0] = -delta[u_t] * capex[u_proj] - L * delta_run[u_proj] * delta_tail[
-        np.minimum(u_t + build_time[u_proj], T)
-    ]
+    cost[d0:u0] = (
+        delta[d_t] * value[d_site] + (L * running[d_site] + beta[d_site]) * delta_tail[d_t]
+    )
+    cost[u0:x0] = (
+        -delta[u_t] * capex[u_proj]
+        - L * delta_run[u_proj] * delta_tail[np.minimum(u_t + build_time[u_proj], T)]
+    )
     travel_cost = L * tau_k[a_k] * arcs["distance_m"].to_numpy(dtype=float) / 1000.0
     cost[x0:w0] = -delta[x_t] * travel_cost[x_arc] * pop_t[a_zone[x_arc], x_t]
     cost[w0:] = delta[w_t] * m_ab[w_pair]
@@ -190,7 +193,9 @@ def build_model(instance: Instance) -> ModelArrays:
     # 1. once
     sites_with_d = np.flatnonzero(can_dispose | must_go)
     first = rows.new(
-        "once_site", np.where(must_go[sites_with_d], 1.0, 0.0), np.ones(len(sites_with_d)),
+        "once_site",
+        np.where(must_go[sites_with_d], 1.0, 0.0),
+        np.ones(len(sites_with_d)),
         sites_with_d,
     )
     site_row = np.full(S, -1)
@@ -234,8 +239,9 @@ def build_model(instance: Instance) -> ModelArrays:
         holds = np.flatnonzero(c_hat > 0)
         tf = sc.floor_period - 1
         st = np.array([(s, t) for s in holds for t in range(tf, T)], dtype=np.int64).reshape(-1, 2)
-        first = rows.new("utilisation_floor", u_min * capacity[st[:, 0]], np.full(len(st), np.inf),
-                         st)
+        first = rows.new(
+            "utilisation_floor", u_min * capacity[st[:, 0]], np.full(len(st), np.inf), st
+        )
         load_minus_capacity(first, st, u_min)
 
     # 5. service availability, per (s, k, t) with x columns
@@ -243,27 +249,38 @@ def build_model(instance: Instance) -> ModelArrays:
     codes = np.unique(skt_code)
     s_of, k_of, t_of = codes // (K * T), (codes // T) % K, codes % T
     cap_k = u_max * c_hat[s_of]
-    first = rows.new("availability", np.full(len(codes), -np.inf),
-                     cap_k * base_mask[s_of, k_of], np.column_stack([s_of, k_of, t_of]))
+    first = rows.new(
+        "availability",
+        np.full(len(codes), -np.inf),
+        cap_k * base_mask[s_of, k_of],
+        np.column_stack([s_of, k_of, t_of]),
+    )
     avail_row = np.full(S * K * T, -1, dtype=np.int64)
     avail_row[codes] = first + np.arange(len(codes))
     rows.add(avail_row[skt_code], x_cols, q_x)
     for k in range(K):
         s_d = d_site[d_items]
         keep = base_mask[s_d, k]
-        rows.add(avail_row[(s_d[keep] * K + k) * T + d_periods[keep]], d0 + d_items[keep],
-                 u_max * c_hat[s_d[keep]])
+        rows.add(
+            avail_row[(s_d[keep] * K + k) * T + d_periods[keep]],
+            d0 + d_items[keep],
+            u_max * c_hat[s_d[keep]],
+        )
         offers = np.array([k in p_services[p] for p in range(P)], dtype=bool)
         if P:
             keep = offers[u_proj[u_items]]
             s_u = p_site[u_proj[u_items[keep]]]
-            rows.add(avail_row[(s_u * K + k) * T + u_periods[keep]], u0 + u_items[keep],
-                     -u_max * c_hat[s_u])
+            rows.add(
+                avail_row[(s_u * K + k) * T + u_periods[keep]],
+                u0 + u_items[keep],
+                -u_max * c_hat[s_u],
+            )
 
     # 6. no project on a disposed site
     on_disposable = np.flatnonzero(can_dispose[p_site] & (u_len > 0))
-    first = rows.new("project_site", np.zeros(len(on_disposable)), np.ones(len(on_disposable)),
-                     on_disposable)
+    first = rows.new(
+        "project_site", np.zeros(len(on_disposable)), np.ones(len(on_disposable)), on_disposable
+    )
     p_row = np.full(max(P, 1), -1)
     p_row[on_disposable] = first + np.arange(len(on_disposable))
     rows.add(p_row[u_proj], u0 + np.arange(nu), 1.0)
@@ -276,27 +293,33 @@ def build_model(instance: Instance) -> ModelArrays:
     # 7. exclusive groups
     groups = projects["exclusive_group"].astype(str)
     names = sorted(g for g, c in groups[groups != ""].value_counts().items() if c > 1)
-    first = rows.new("exclusive_group", np.zeros(len(names)), np.ones(len(names)),
-                     np.arange(len(names)))
+    first = rows.new(
+        "exclusive_group", np.zeros(len(names)), np.ones(len(names)), np.arange(len(names))
+    )
     g_row = groups.map({g: first + i for i, g in enumerate(names)}).fillna(-1).to_numpy(np.int64)
     rows.add(g_row[u_proj], u0 + np.arange(nu), 1.0)
 
     # 8. marriage: w <= d_a and w <= d_b
     for end in (pa, pb):
-        first = rows.new("marriage", np.full(nw, -np.inf), np.zeros(nw),
-                         np.column_stack([w_pair, w_t]))
+        first = rows.new(
+            "marriage", np.full(nw, -np.inf), np.zeros(nw), np.column_stack([w_pair, w_t])
+        )
         rows.add(first + np.arange(nw), w0 + np.arange(nw), 1.0)
         rows.add(first + np.arange(nw), d_col[end[w_pair], w_t], -1.0)
 
     # 9. cumulative cash
     rho = sc.receipt_retention
     budget = np.cumsum(sc.budgets)
-    first = rows.new("cash", np.full(T, -np.inf), budget - np.arange(1, T + 1) * beta.sum(),
-                     np.arange(T))
+    first = rows.new(
+        "cash", np.full(T, -np.inf), budget - np.arange(1, T + 1) * beta.sum(), np.arange(T)
+    )
     u_c, u_cp = _expand_from(u_t, T)
     rows.add(first + u_cp, u0 + u_c, capex[u_proj[u_c]])
-    rows.add(first + d_periods, d0 + d_items,
-             -beta[d_site[d_items]] * (d_periods - d_t[d_items] + 1) - rho * value[d_site[d_items]])
+    rows.add(
+        first + d_periods,
+        d0 + d_items,
+        -beta[d_site[d_items]] * (d_periods - d_t[d_items] + 1) - rho * value[d_site[d_items]],
+    )
     w_c, w_cp = _expand_from(w_t, T)
     rows.add(first + w_cp, w0 + w_c, -rho * m_ab[w_pair[w_c]])
 
@@ -313,8 +336,12 @@ def build_model(instance: Instance) -> ModelArrays:
     if boroughs:
         site_borough = sites["borough"].astype(str).map({b: i for i, b in enumerate(boroughs)})
         site_b = site_borough.fillna(-1).to_numpy(dtype=np.int64)
-        first = rows.new("housing_borough", np.array([sc.housing_by_borough[b] for b in boroughs]),
-                         np.full(len(boroughs), np.inf), np.arange(len(boroughs)))
+        first = rows.new(
+            "housing_borough",
+            np.array([sc.housing_by_borough[b] for b in boroughs]),
+            np.full(len(boroughs), np.inf),
+            np.arange(len(boroughs)),
+        )
         b_row = np.where(site_b >= 0, first + site_b, -1)
         rows.add(b_row[d_site], d0 + np.arange(nd), homes[d_site])
         for end in (pa, pb):
@@ -323,17 +350,25 @@ def build_model(instance: Instance) -> ModelArrays:
     lower = np.zeros(n)
     upper = np.ones(n)
     return ModelArrays(
-        cost=cost, lower=lower, upper=upper, integer=integer,
+        cost=cost,
+        lower=lower,
+        upper=upper,
+        integer=integer,
         matrix=rows.matrix(n),
-        row_lower=np.concatenate(rows.lower), row_upper=np.concatenate(rows.upper),
-        row_family=np.concatenate(rows.family), row_keys=np.vstack(rows.keys),
+        row_lower=np.concatenate(rows.lower),
+        row_upper=np.concatenate(rows.upper),
+        row_family=np.concatenate(rows.family),
+        row_keys=np.vstack(rows.keys),
         blocks={
             "d": Block(d0, {"site": d_site, "period": d_t}),
             "u": Block(u0, {"project": u_proj, "period": u_t}),
             "x": Block(x0, {"arc": x_arc, "period": x_t, "demand": q_x}),
             "w": Block(w0, {"pair": w_pair, "period": w_t}),
         },
-        arcs=arcs, pairs=pairs, demand=demand, periods=T,
-        service_names=tuple(name for name, _ in services), boroughs=boroughs,
+        arcs=arcs,
+        pairs=pairs,
+        demand=demand,
+        periods=T,
+        service_names=tuple(name for name, _ in services),
+        boroughs=boroughs,
     )
-

@@ -102,11 +102,18 @@ class Decisions:
         self._project = {p: i for i, p in enumerate(self.project_ids)}
         self._build_time = instance.projects["build_periods"].to_numpy()
         self._disposable = instance.sites["disposable"].to_numpy(dtype=bool)
+        self._model = model
+        self._zone = {z: i for i, z in enumerate(instance.zones["zone_id"])}
+        self.service_names = list(model.service_names)
         d, u = model.blocks["d"], model.blocks["u"]
-        self._d = {(int(s), int(t) + 1): d.start + i
-                   for i, (s, t) in enumerate(zip(d.index["site"], d.index["period"], strict=True))}
-        self._u = {(int(p), int(t) + 1): u.start + i
-                   for i, (p, t) in enumerate(zip(u.index["project"], u.index["period"], strict=True))}
+        self._d = {
+            (int(s), int(t) + 1): d.start + i
+            for i, (s, t) in enumerate(zip(d.index["site"], d.index["period"], strict=True))
+        }
+        self._u = {
+            (int(p), int(t) + 1): u.start + i
+            for i, (p, t) in enumerate(zip(u.index["project"], u.index["period"], strict=True))
+        }
 
     def _site_pos(self, site_id: str) -> int:
         if site_id not in self._site:
@@ -144,6 +151,34 @@ class Decisions:
         p = self._project_pos(project_id)
         last = period - int(self._build_time[p])
         return Expr({self._u[p, t]: 1.0 for t in self.periods if t <= last and (p, t) in self._u})
+
+    def travel(self, zone_weights: dict[str, float], service: str, period: int) -> Expr:
+        """``sum_z weight_z sum_s D[z, s] x[z, s, k, t]``: weighted distance travelled (m).
+
+        With weights ``population / total population`` of a group of zones this is the
+        group's population-weighted average distance to service ``k`` in ``period``.
+        """
+        if service not in self.service_names:
+            raise EstatesOptError(f"custom rule names unknown service {service!r}")
+        k = self.service_names.index(service)
+        weight = np.zeros(len(self._zone))
+        for zone_id, value in zone_weights.items():
+            if zone_id not in self._zone:
+                raise EstatesOptError(f"custom rule names unknown zone {zone_id!r}")
+            weight[self._zone[zone_id]] = value
+        x = self._model.blocks["x"]
+        arcs = self._model.arcs
+        arc = x.index["arc"]
+        zone = arcs["zone"].to_numpy()[arc]
+        keep = (
+            (x.index["period"] == period - 1)
+            & (arcs["service"].to_numpy()[arc] == k)
+            & (weight[zone] != 0)
+        )
+        coef = weight[zone[keep]] * arcs["distance_m"].to_numpy()[arc[keep]]
+        return Expr(
+            dict(zip((x.start + np.flatnonzero(keep)).tolist(), coef.tolist(), strict=True))
+        )
 
     @staticmethod
     def total(expressions: Iterable[Expr]) -> Expr:

@@ -11,12 +11,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-from estates_opt.report.data import ReportData  # noqa: E402
+from estates_opt.report.data import ReportData
 
 __all__ = ["cash_flow_chart", "projects_chart", "targets_chart", "utilisation_chart"]
 

@@ -45,6 +45,7 @@ CATEGORIES: dict[str, str] = {
 }
 """Site category -> label used in the legend and the tables."""
 
+
 @dataclass(frozen=True, eq=False)
 class ReportData:
     """The tables of one solved plan, ready to draw.
@@ -285,9 +286,7 @@ def _categories(
     utilisation = [f"utilisation_p{t}" for t in range(1, periods + 1)]
     present = [c for c in utilisation if c in sites.columns]
     # utilisation is blank exactly where a site has no floor area in that period
-    no_space = (
-        sites[present[0]].isna().to_numpy() if present else np.zeros(n, dtype=bool)
-    )
+    no_space = sites[present[0]].isna().to_numpy() if present else np.zeros(n, dtype=bool)
     built_kinds: Mapping[str, set[str]] = {}
     if not projects.empty and "start_period" in projects:
         built = projects[projects["start_period"].notna()]

@@ -51,7 +51,9 @@ def assignment_lines(data: ReportData, period: int | None = None) -> gpd.GeoData
     if zones is None or zones.empty or a.empty or sites.geometry.isna().all():
         return None
     rows = a[a["period"] == period].copy()
-    zone_xy = pd.DataFrame(point_xy(zones), columns=["zx", "zy"], index=zones["zone_id"].astype(str))
+    zone_xy = pd.DataFrame(
+        point_xy(zones), columns=["zx", "zy"], index=zones["zone_id"].astype(str)
+    )
     located = sites[sites.geometry.notna()]
     site_xy = pd.DataFrame(
         point_xy(located), columns=["sx", "sy"], index=located["site_id"].astype(str)
@@ -64,10 +66,10 @@ def assignment_lines(data: ReportData, period: int | None = None) -> gpd.GeoData
         [rows[["zx", "zy"]].to_numpy(), rows[["sx", "sy"]].to_numpy()], axis=1
     ).astype(float)
     lines = shapely.linestrings(coords) if len(rows) else []
-    keep = [c for c in ("zone_id", "site_id", "service", "period", "share", "distance_m") if c in rows]
-    return gpd.GeoDataFrame(
-        rows[keep].reset_index(drop=True), geometry=list(lines), crs=sites.crs
-    )
+    keep = [
+        c for c in ("zone_id", "site_id", "service", "period", "share", "distance_m") if c in rows
+    ]
+    return gpd.GeoDataFrame(rows[keep].reset_index(drop=True), geometry=list(lines), crs=sites.crs)
 
 
 def _for_gpkg(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -118,7 +118,11 @@ def table_html(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> s
     rows = []
     for record in frame[[c for c, _, _ in shown]].to_dict("records"):
         cells = [
-            (f'<td class="id">{esc(record[c])}</td>' if c.endswith("_id") else f"<td>{esc(record[c])}</td>")
+            (
+                f'<td class="id">{esc(record[c])}</td>'
+                if c.endswith("_id")
+                else f"<td>{esc(record[c])}</td>"
+            )
             if f == "text"
             else f'<td class="num">{FORMATS[f](record[c])}</td>'
             for c, _, f in shown
@@ -164,7 +168,9 @@ def _kpi_cards(data: ReportData) -> str:
     note, state = against(k.get("housing_units"), k.get("housing_target"), _number)
     cards.append(card("Homes on released land", _number(k.get("housing_units")), note, state))
     released = _number(k.get("floor_area_released_m2"))
-    cards.append(card("Sites disposed", _number(k.get("sites_disposed")), f"{released} m² released"))
+    cards.append(
+        card("Sites disposed", _number(k.get("sites_disposed")), f"{released} m² released")
+    )
     cards.append(card("Projects built", _number(k.get("projects_built")),
                       f"capital cost {money(k.get('capex'))}"))  # fmt: skip
     cards.append(card("Running cost saving a year", money(k.get("running_cost_saving_per_year")),
@@ -226,9 +232,8 @@ def _standard_sections(data: ReportData) -> list[Section]:
             "capex": ("Capital spend", "money"), "backlog_spend": ("Backlog spend", "money"),
             "net": ("Net", "money"), "cumulative_position": ("Cumulative position", "money"),
         }), "cash-flow"))  # fmt: skip
-    out.append(Section("Receipts and housing against targets",
-                       figure_html(charts.targets_chart(data), "Receipts and homes against targets"),
-                       "targets"))  # fmt: skip
+    targets = figure_html(charts.targets_chart(data), "Receipts and homes against targets")
+    out.append(Section("Receipts and housing against targets", targets, "targets"))
     out.append(Section("Utilisation before and after",
                        figure_html(charts.utilisation_chart(data), "Utilisation chart")
                        + "<h3>Travel distance by service</h3>" + _travel_table(data),

@@ -201,7 +201,7 @@ def compare_governance(
     )
     separate: dict[str, PlanRecord] = {}
     rows = []
-    for group, (result, _) in zip(parts, results, strict=True):
+    for group, (result, _) in zip(parts, results[:-1], strict=True):
         row = result["row"]
         entry = {"group": group, "status": row["status"], "error": row.get("error", "")}
         if result.get("tables"):
