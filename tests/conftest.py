@@ -20,6 +20,16 @@ def _shared_dir(name: str) -> Path:
     return path
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``@pytest.mark.slow`` tests unless ``ESTATES_OPT_SLOW=1``."""
+    if os.environ.get("ESTATES_OPT_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow test: set ESTATES_OPT_SLOW=1 to run it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data``: the public datasets (skip without them, fail under CI=true)."""

@@ -137,9 +137,19 @@ def test_knapsack_optimum_and_mip_start(solver: str) -> None:
     assert result.solver and result.solve_seconds >= 0
     # the optimum handed back as a MIP start is accepted and kept
     start = np.array([0.0, 1.0, 0.0, 0.0, 1.0, 1.0])
-    restarted = backend.solve(knapsack(), SolveOptions(mip_gap=0, seed=7, threads=1), start)
+    restarted = backend.solve(knapsack(), SolveOptions(mip_gap=0, seed=7), start)
     assert restarted.status is eo.Status.OPTIMAL
     assert restarted.objective == pytest.approx(KNAPSACK_OPTIMUM)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_threads_option_after_an_earlier_run(solver: str) -> None:
+    backend = get_backend(solver)
+    first = backend.solve(knapsack(), SolveOptions(mip_gap=0))
+    assert first.status is eo.Status.OPTIMAL
+    again = backend.solve(knapsack(), SolveOptions(mip_gap=0, threads=1))
+    assert again.status is eo.Status.OPTIMAL, again.message
+    assert again.objective == pytest.approx(KNAPSACK_OPTIMUM)
 
 
 @pytest.mark.parametrize("case", sorted(INFEASIBLE))

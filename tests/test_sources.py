@@ -78,7 +78,7 @@ def test_eric_site_types_of_every_year(site_type, services, acute):
 
 
 def test_eric_missing_site_code_column_names_the_file():
-    with pytest.raises(InputError, match="eric.csv: expected one of the columns 'Site Code'"):
+    with pytest.raises(InputError, match=r"eric\.csv: expected one of the columns 'Site Code'"):
         read_eric_sites(FIXTURES / "eric.csv")
 
 
@@ -116,7 +116,10 @@ def test_population_points_msoa_layout():
 
 
 def test_population_points_blank_point_names_row():
-    text = "LSOA21CD,LSOA21NM,LAD22CD,pwc_easting,pwc_northing,pop_total\nE01,A,E09,1,2,3\nE02,B,E09,,,4\n"
+    text = (
+        "LSOA21CD,LSOA21NM,LAD22CD,pwc_easting,pwc_northing,pop_total\n"
+        "E01,A,E09,1,2,3\nE02,B,E09,,,4\n"
+    )
     with pytest.raises(InputError, match="row 2"):
         read_population_points(io.StringIO(text))
 

@@ -70,6 +70,8 @@ class HighsBackend:
         if options.time_limit is not None:
             h.setOptionValue("time_limit", float(options.time_limit))
         if options.threads is not None:
+            # HiGHS fixes its thread pool at the first run in a process; reset it first.
+            highspy.Highs.resetGlobalScheduler(True)
             h.setOptionValue("threads", int(options.threads))
         h.passModel(to_highs_lp(model))
         if start is not None:

@@ -10,6 +10,7 @@ process in either import order (highspy 1.15 does not: or-tools issue #5246).
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
@@ -23,6 +24,8 @@ from estates_opt.model.arrays import ModelArrays
 from estates_opt.status import Status
 
 __all__ = ["OrtoolsHighsBackend", "OrtoolsScipBackend", "to_model_builder"]
+
+log = logging.getLogger(__name__)
 
 _SS = mb.SolveStatus
 _NO_ANSWER = {
@@ -69,6 +72,8 @@ class _OrtoolsBackend:
     label = ""
     bound_is_reliable = True
     no_incumbent_note = ""
+    accepts_hints = True
+    hints_note = ""
 
     def parameters(self, options: SolveOptions) -> str:
         """Solver-specific parameter string for ``options`` (gap, threads, seed)."""
@@ -77,11 +82,13 @@ class _OrtoolsBackend:
     def solve(
         self, model: ModelArrays, options: SolveOptions, start: np.ndarray | None = None
     ) -> SolverResult:
-        """Solve with OR-Tools ``model_builder``; a MIP start is passed as hints."""
+        """Solve with OR-Tools ``model_builder``; a MIP start is passed as hints (SCIP only)."""
         built = to_model_builder(model)
-        if start is not None:
-            for column, value in enumerate(np.asarray(start, dtype=float)):
-                built.helper.add_hint(column, float(value))
+        if start is not None and self.accepts_hints:
+            for column, value in enumerate(np.asarray(start, dtype=float).tolist()):
+                built.helper.add_hint(column, value)
+        elif start is not None:
+            log.info("%s: MIP start ignored (%s)", self.name, self.hints_note)
         solver = mb.Solver(self.solver_name)
         if not solver.solver_is_supported():
             return SolverResult(
@@ -194,6 +201,8 @@ class OrtoolsHighsBackend(_OrtoolsBackend):
         "OR-Tools' HiGHS interface drops the incumbent when a limit stops the run; "
         "solver='highs' keeps it"
     )
+    accepts_hints = False
+    hints_note = "OR-Tools 9.15's HiGHS interface crashes the process on solution hints"
 
     def parameters(self, options: SolveOptions) -> str:
         """HiGHS ``name=value`` lines: gap, random seed, threads."""

@@ -284,11 +284,7 @@ class PulpCbcBackend:
         seconds: float,
     ) -> SolverResult:
         version = run.log_value("Version")
-        solver = (
-            f"CBC {version} via PuLP {pulp.__version__}"
-            if version
-            else (f"CBC via PuLP {pulp.__version__}")
-        )
+        solver = f"CBC {version or '(version unknown)'} via PuLP {pulp.__version__}"
 
         def no_solution(message: str) -> SolverResult:
             return SolverResult(Status.NO_SOLUTION, None, None, None, solver, seconds, message)
@@ -359,6 +355,9 @@ class _HighsRun(pulp.HiGHS):  # type: ignore[misc]
         if self.gapRel is not None:
             h.setOptionValue("mip_rel_gap", float(self.gapRel))
         if self.threads is not None:
+            # HiGHS fixes its thread pool at the first run in a process; a different
+            # ``threads`` later fails the run ("Not Set") unless the pool is reset.
+            _Highs.resetGlobalScheduler(True)
             h.setOptionValue("threads", int(self.threads))
         if self.timeLimit is not None:
             h.setOptionValue("time_limit", float(self.timeLimit))

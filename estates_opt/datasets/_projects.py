@@ -65,7 +65,8 @@ def make_projects(sites: pd.DataFrame, running_per_m2: float) -> pd.DataFrame:
         elif kind == "candidate_land":
             for size, (area, services) in HUBS.items():
                 rows.append(_row(f"NB{size}-{sid}", sid, "new_build", area * NEW_BUILD_PER_M2,
-                                 area, services, 0.8 * area * running_per_m2, 2, f"NB-{sid}"))  # fmt: skip
+                                 area, services, 0.8 * area * running_per_m2, 2,
+                                 f"NB-{sid}"))  # fmt: skip
         elif s.source == "synthetic" and (
             kind == "civic_centre" or rng_for(sid, "colocate").random() < COLOCATION_PROBABILITY
         ):

@@ -83,6 +83,22 @@ def _uniform(keys: pd.Series, purpose: str, low: float, high: float) -> np.ndarr
     return np.array([rng_for(k, purpose).uniform(low, high) for k in keys])
 
 
+def _place(
+    key: str, kind: str, zone: pd.Series, name: str, services: str, radius: float
+) -> dict[str, object]:
+    """A synthetic site near a zone's point (seeded jitter of at most ``radius`` m)."""
+    rng = rng_for(key, "place")
+    angle, dist = rng.uniform(0, 2 * np.pi), radius * np.sqrt(rng.uniform(0.1, 1.0))
+    return {
+        "site_id": key, "name": name, "borough": zone["borough"],
+        "owner": f"London Borough council ({zone['borough_name']})",
+        "x": round(float(zone["x"] + dist * np.cos(angle)), 1),
+        "y": round(float(zone["y"] + dist * np.sin(angle)), 1),
+        "services": services, "site_type": kind, "ods_code": "",
+        "source": "synthetic", "msoa": zone["zone_id"], "disposable": False,
+    }  # fmt: skip
+
+
 def council_and_candidate_sites(zones: pd.DataFrame) -> pd.DataFrame:
     """Synthetic council buildings and empty candidate land at real MSOA points.
 
@@ -100,16 +116,7 @@ def council_and_candidate_sites(zones: pd.DataFrame) -> pd.DataFrame:
     social = ("social_care", SOCIAL_CARE_REACH)
 
     def add(key: str, kind: str, zone: pd.Series, name: str, services: str, radius: float) -> None:
-        rng = rng_for(key, "place")
-        angle, dist = rng.uniform(0, 2 * np.pi), radius * np.sqrt(rng.uniform(0.1, 1.0))
-        rows.append({
-            "site_id": key, "name": name, "borough": zone["borough"],
-            "owner": f"London Borough council ({zone['borough_name']})",
-            "x": round(float(zone["x"] + dist * np.cos(angle)), 1),
-            "y": round(float(zone["y"] + dist * np.sin(angle)), 1),
-            "services": services, "site_type": kind, "ods_code": "",
-            "source": "synthetic", "msoa": zone["zone_id"],
-        })  # fmt: skip
+        rows.append(_place(key, kind, zone, name, services, radius))
 
     for borough, group in zones.groupby("borough", sort=True):
         mean = np.average(group[["x", "y"]], axis=0, weights=group["population"])
@@ -169,7 +176,8 @@ def money_and_homes(
     (sum over sum) of non-acute sites, applied to floor area with a seeded log-normal spread (log-sd
     0.25 and 0.6). Site area is ERIC's land area where published, else floor area
     over :func:`plot_ratio` (candidate plots 0.2-0.6 ha); market value is site area
-    times :func:`land_value_per_ha` times :data:`MARKET_FACTOR` (log-sd 0.15), housing units site area times
+    times :func:`land_value_per_ha` times :data:`MARKET_FACTOR` (log-sd 0.15),
+    housing units site area times
     :func:`homes_per_ha` (+-20 %). Earliest disposal: GP premises 1-3 (lease ends),
     other NHS sites 2 (decant), council buildings 1.
     """
@@ -212,8 +220,20 @@ def cover_gaps(sites: pd.DataFrame, zones: pd.DataFrame, reach: dict[str, float]
                 continue
             options = np.flatnonzero(council.to_numpy() & (dist <= radius))
             if options.size == 0:
+                zone = zones.loc[(zones["x"] == zx) & (zones["y"] == zy)].iloc[0]
+                key = f"CLN-{zone['zone_id']}"
+                label = f"Community clinic, {zone['name']}"
+                row = _place(key, "community_centre", zone, label, k, min(150.0, radius / 2))
+                if key in set(s["site_id"]):
+                    at = s.index[s["site_id"] == key][0]
+                    s.at[at, "services"] = f"{s.at[at, 'services']};{k}"
+                else:
+                    s = pd.concat([s, pd.DataFrame([row])], ignore_index=True)
+                council = (s["source"] == "synthetic") & (s["site_type"] != "candidate_land")
+                xy = s[["x", "y"]].to_numpy()
                 continue
             best = s.index[options[np.argmin(dist[options])]]
             current = s.at[best, "services"]
             s.at[best, "services"] = f"{current};{k}" if current else k
-    return s
+    s = s.drop(columns="msoa", errors="ignore")
+    return s.sort_values("site_id", ignore_index=True)

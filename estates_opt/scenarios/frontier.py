@@ -93,6 +93,7 @@ def _trace(
     next_params: Callable[[Mapping[str, Any], float], tuple[dict[str, Any], float]],
     *,
     max_points: int,
+    min_step: float,
     options: Mapping[str, Any],
     cache_dir: str | Path | None,
     progress: Progress | None,
@@ -104,12 +105,19 @@ def _trace(
     eps: float | None = None
     step = 0.0
     stopped = f"reached max_points={max_points}"
-    for i in range(max_points):
+    last: Mapping[str, Any] = {}
+    for _ in range(max_points):
         result, _ = cached_solve(instance, params, options, cache_dir, inst_hash)
         row = result["row"]
         if result.get("tables") is None:
-            stopped = f"point {i}: {row['status']} ({row.get('error', '')})"
+            if points and row["status"] == "infeasible" and step / 2 >= min_step:
+                step /= 2  # overshot the end of the frontier: bisect towards it
+                params, eps = next_params(last, step)
+                continue
+            stopped = f"epsilon {eps}: {row['status']} ({row.get('error', '')})"
             break
+        i = len(points)
+        last = row
         record = PlanRecord.from_tables(f"{kind} {i}", row, result["tables"])
         varied = apply_variant(
             instance, {k: v for k, v in params.items() if k != "max_avg_distance_m"}
@@ -166,6 +174,7 @@ def housing_frontier(
     *,
     points: int = 10,
     step: float | None = None,
+    min_step: float = 1.0,
     max_points: int = 60,
     solver: str = "highs",
     mip_gap: float = 1e-6,
@@ -183,6 +192,8 @@ def housing_frontier(
         homes of the NPV-optimal plan and ``upper`` the homes if every disposable site
         were sold (with marriage uplift).
     step : homes added to the last point's homes for the next target.
+    min_step : when a step overshoots (infeasible), it is halved and retried until it
+        would fall below ``min_step`` homes, so the frontier reaches its end.
     max_points : stop after this many solves.
 
     Examples
@@ -209,6 +220,7 @@ def housing_frontier(
         "housing",
         first_step,
         next_params,
+        min_step=min_step,
         max_points=max_points,
         options=_options(solver, mip_gap, time_limit, threads),
         cache_dir=cache_dir,
@@ -243,6 +255,7 @@ def distance_frontier(
     *,
     points: int = 10,
     step_m: float | None = None,
+    min_step_m: float = 1.0,
     max_points: int = 60,
     solver: str = "highs",
     mip_gap: float = 1e-6,
@@ -273,6 +286,7 @@ def distance_frontier(
         "distance",
         first_step,
         next_params,
+        min_step=min_step_m,
         max_points=max_points,
         options=_options(solver, mip_gap, time_limit, threads),
         cache_dir=cache_dir,

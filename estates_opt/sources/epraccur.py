@@ -67,8 +67,14 @@ def read_epraccur(
 
     Examples
     --------
-    >>> sites = read_epraccur("tests/fixtures/sources/epraccur.csv")
-    >>> sites[["site_id", "name", "x"]].values.tolist()
+    >>> import io
+    >>> text = (
+    ...     "organisation_code,name,postcode,status_code,commissioner_code,"
+    ...     "prescribing_setting,nhschoices2019_easting,nhschoices2019_northing\\n"
+    ...     "F83001,HANLEY ROAD SURGERY,N4 3DU,A,07X,4,530100.0,187000.0\\n"
+    ...     "F83002,OLD SURGERY,N1 1AA,C,07X,4,,\\n"
+    ... )
+    >>> read_epraccur(io.StringIO(text))[["site_id", "name", "x"]].values.tolist()
     [['F83001', 'Hanley Road Surgery', 530100.0]]
     """
     name = file_name(source)

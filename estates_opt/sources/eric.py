@@ -173,17 +173,25 @@ def read_eric_sites(source: Source, *, include_aggregate: bool = False) -> pd.Da
         ``capacity_m2`` the whole gross internal floor area (scale it down where only
         part of a hospital is open to the modelled services); ``backlog_cost`` the
         sum of the four risk categories; ``services`` and ``disposable`` (false
-        for acute cores) follow :data:`ERIC_SERVICES`. ERIC publishes no coordinates, market value or housing
-        capacity: ``x``/``y`` come from ``nhschoices2018_easting/northing`` (or
+        for acute cores) follow :data:`ERIC_SERVICES`. ERIC publishes no
+        coordinates, market value or housing capacity: ``x``/``y`` come from
+        ``nhschoices2018_easting/northing`` (or
         ``easting``/``northing``) when the file carries them and are NaN otherwise;
         ``market_value`` and ``housing_units`` are NaN for the analyst to fill.
         Subtotal rows (no site code) are dropped.
 
     Examples
     --------
-    >>>     >>> sites = read_eric_sites(Path("tests/fixtures/sources/eric_2016_17_site.csv"))
-    >>> sites.loc[0, ["site_id", "backlog_cost", "running_cost", "disposable"]].tolist()
-    ['RAL01', 1000.0, 5600.0, False]
+    >>> import io
+    >>> text = (
+    ...     "Site Code,Site Name,Site Type,Gross internal floor area (m²),"
+    ...     "Energy costs (all energy supplies) (£),Cost to eradicate high risk backlog (£)\\n"
+    ...     "RAL01,ROYAL FREE HOSPITAL,1. General acute hospital,148398,4034757,1560000\\n"
+    ... )
+    >>> sites = read_eric_sites(io.StringIO(text))
+    >>> print(sites[["site_id", "name", "capacity_m2", "running_cost", "disposable"]])
+      site_id                 name  capacity_m2  running_cost  disposable
+    0   RAL01  Royal Free Hospital     148398.0     4034757.0       False
     """
     name = file_name(source)
     raw = read_table(source)
@@ -207,7 +215,7 @@ def read_eric_sites(source: Source, *, include_aggregate: bool = False) -> pd.Da
     y_col = first_column(raw, ["nhschoices2018_northing", "northing"], name, required=False)
     b_col = first_column(raw, ["nhschoices2018_LAD22CD", "LAD22CD"], name, required=False)
     borough = raw[b_col].str.strip() if b_col else pd.Series("", index=raw.index)
-    gia = numbers(raw, first_column(raw, _GIA, name))
+    gia = numbers(raw, first_column(raw, _GIA, name)).astype(float)
     blank = pd.Series("", index=raw.index)
     columns: dict[str, object] = {
         "site_id": code,
@@ -216,7 +224,7 @@ def read_eric_sites(source: Source, *, include_aggregate: bool = False) -> pd.Da
         "owner": raw.get("Organisation Name", pd.Series("", index=raw.index)).str.strip(),
         "x": numbers(raw, x_col),
         "y": numbers(raw, y_col),
-        "capacity_m2": gia.fillna(0.0),
+        "capacity_m2": gia.astype(float).fillna(0.0),
         "running_cost": (hard + soft + energy + other).clip(lower=0.0),
         "backlog_cost": backlog_cost.clip(lower=0.0),
         "market_value": np.nan,

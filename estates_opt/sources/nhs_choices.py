@@ -46,8 +46,14 @@ def read_nhs_choices_sites(source: Source) -> pd.DataFrame:
 
     Examples
     --------
-    >>> sites = read_nhs_choices_sites("tests/fixtures/sources/nhs_choices_gp.csv")
-    >>> sites[["site_id", "site_type", "services"]].values.tolist()[:2]
+    >>> import io
+    >>> text = (
+    ...     "OrganisationCode,OrganisationType,OrganisationName,easting,northing\\n"
+    ...     "F83001,GP,Hanley Road Surgery,530100,187000\\n"
+    ...     "F83001001,GP,Hanley Road Branch,530400,185100\\n"
+    ... )
+    >>> sites = read_nhs_choices_sites(io.StringIO(text))
+    >>> sites[["site_id", "site_type", "services"]].values.tolist()
     [['F83001', 'gp_practice', 'primary_care'], ['F83001001', 'gp_branch', 'primary_care']]
     """
     name = file_name(source)

@@ -53,9 +53,14 @@ def read_population_points(source: Source, *, population: str | None = None) -> 
 
     Examples
     --------
-    >>> zones = read_population_points("tests/fixtures/sources/msoa_points.csv")
-    >>> zones.loc[0].tolist()
-    ['E02000166', 'E09000007', 529000.0, 184000.0, 8000.0, 'Camden 001']
+    >>> import io
+    >>> text = (
+    ...     "MSOA21CD,MSOA21NM,LAD22CD,popw_easting,popw_northing,pop_total\\n"
+    ...     "E02000166,Camden 001,E09000007,529000.0,184000.0,8000\\n"
+    ... )
+    >>> print(read_population_points(io.StringIO(text)))
+         zone_id    borough         x         y  population        name
+    0  E02000166  E09000007  529000.0  184000.0      8000.0  Camden 001
     """
     name = file_name(source)
     raw = read_table(source)
@@ -83,7 +88,7 @@ def read_population_points(source: Source, *, population: str | None = None) -> 
             "borough": raw[first_column(raw, [borough], name)].str.strip(),
             "x": x,
             "y": y,
-            "population": people,
+            "population": people.astype(float),
             "name": raw[label].str.strip() if label in raw.columns else raw[code].str.strip(),
         }
     )
@@ -107,7 +112,9 @@ def read_income_deciles(
 
     Examples
     --------
-    >>> read_income_deciles("tests/fixtures/sources/lsoa11_iod.csv")["income_decile"].tolist()
+    >>> import io
+    >>> text = "LSOA11CD,iod2019_income_rank\\nE01000001,1\\nE01000002,34753\\nE01000003,15000\\n"
+    >>> read_income_deciles(io.StringIO(text))["income_decile"].tolist()
     [1, 10, 5]
     """
     name = file_name(source)
@@ -129,6 +136,6 @@ def read_income_deciles(
             "lsoa11_code": raw[first_column(raw, ["LSOA11CD"], name)].str.strip(),
             "income_rank": ranks.astype(int),
             "income_decile": ((ranks.astype(int) - 1) * 10 // areas + 1).astype(int),
-            "population": people,
+            "population": people.astype(float),
         }
     )
