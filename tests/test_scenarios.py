@@ -50,7 +50,7 @@ def client():
     """A two-process local cluster, closed at the end of the module."""
     with (
         distributed.LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as dask,
     ):
