@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Sequence
 
-from estates_opt.backends.base import SolveOptions, SolverResult, get_backend
+from estates_opt.backends.base import ProgressCallback, SolveOptions, SolverResult, get_backend
 from estates_opt.diagnose import diagnose
 from estates_opt.extract import empty_plan, plan_from_solution
 from estates_opt.instance import Instance
@@ -30,6 +30,7 @@ def solve(
     log_solver: bool = False,
     rules: Sequence[Rule] = (),
     diagnose_infeasible: bool = True,
+    on_progress: ProgressCallback | None = None,
 ) -> Plan:
     """Optimise an instance (MODEL.md sections 3-5) and return the plan.
 
@@ -44,6 +45,8 @@ def solve(
     log_solver : echo the solver's own log.
     rules : custom rules (see :mod:`estates_opt.rules`) added as linear constraints.
     diagnose_infeasible : on infeasibility, re-solve an elastic model to measure shortfalls.
+    on_progress : called with (incumbent NPV, best bound, gap) as the solver improves them
+        (HiGHS only).
 
     Examples
     --------
@@ -51,7 +54,13 @@ def solve(
     >>> plan = eo.solve(eo.load_sample("ncl_pilot"), time_limit=120)  # doctest: +SKIP
     """
     backend = get_backend(solver)
-    options = SolveOptions(mip_gap=mip_gap, time_limit=time_limit, threads=threads, log=log_solver)
+    options = SolveOptions(
+        mip_gap=mip_gap,
+        time_limit=time_limit,
+        threads=threads,
+        log=log_solver,
+        progress=on_progress,
+    )
     began = time.perf_counter()
     model = build_model(instance)
     apply_rules(model, instance, rules)

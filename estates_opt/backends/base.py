@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -27,12 +28,17 @@ __all__ = [
 ]
 
 
+ProgressCallback = Callable[[float | None, float | None, float | None], None]
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     """Options every backend honours.
 
     ``mip_gap`` is relative (1e-4 = 0.01 %); ``time_limit`` in seconds (None = none);
-    ``threads`` None lets the solver choose; ``log`` echoes the solver's own log.
+    ``threads`` None lets the solver choose; ``log`` echoes the solver's own log;
+    ``progress`` (where the backend supports it) is called with the incumbent
+    objective, best bound and relative gap as the solver improves them.
     """
 
     mip_gap: float = 1e-4
@@ -40,6 +46,7 @@ class SolveOptions:
     threads: int | None = None
     log: bool = False
     seed: int = 0
+    progress: ProgressCallback | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

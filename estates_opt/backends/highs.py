@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from types import FrameType
+from typing import Any
 
 import highspy
 import numpy as np
@@ -52,6 +56,54 @@ def to_highs_lp(model: ModelArrays) -> highspy.HighsLp:
     return lp
 
 
+class _Watcher:
+    """HiGHS callback: reports incumbent/bound/gap and stops the run on Ctrl-C.
+
+    HiGHS runs in C++ and would not see Python's SIGINT until it finished; the handler
+    only raises a flag that the interrupt callbacks turn into ``user_interrupt``.
+    """
+
+    def __init__(self, options: SolveOptions) -> None:
+        self.progress = options.progress
+        self.interrupted = False
+        self._last = 0.0
+
+    def __call__(self, kind: Any, message: str, out: Any, data_in: Any, user: Any) -> None:
+        if self.interrupted and data_in is not None:
+            data_in.user_interrupt = True
+        if self.progress is None:
+            return
+        now = time.perf_counter()
+        improving = kind == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
+        if improving or now - self._last > 0.5:
+            self._last = now
+            primal, dual = out.mip_primal_bound, out.mip_dual_bound
+            finite = [abs(v) < 1e30 for v in (primal, dual)]
+            self.progress(
+                primal if finite[0] else None,
+                dual if finite[1] else None,
+                out.mip_gap if all(finite) else None,
+            )
+
+    def catching_sigint(self) -> Any:
+        watcher = self
+
+        class _Handler:
+            def __enter__(self) -> None:
+                self.previous = None
+                if threading.current_thread() is threading.main_thread():
+                    self.previous = signal.signal(signal.SIGINT, self.handle)
+
+            def handle(self, signum: int, frame: FrameType | None) -> None:
+                watcher.interrupted = True
+
+            def __exit__(self, *exc: object) -> None:
+                if self.previous is not None:
+                    signal.signal(signal.SIGINT, self.previous)
+
+        return _Handler()
+
+
 class HighsBackend:
     """HiGHS MIP solver (the default)."""
 
@@ -79,9 +131,17 @@ class HighsBackend:
             solution.col_value = np.asarray(start, dtype=float).tolist()
             solution.value_valid = True
             h.setSolution(solution)
+        watcher = _Watcher(options)
+        h.setCallback(watcher, None)
+        h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution)
+        h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+        h.startCallback(highspy.cb.HighsCallbackType.kCallbackSimplexInterrupt)
         began = time.perf_counter()
-        h.run()
+        with watcher.catching_sigint():
+            h.run()
         seconds = time.perf_counter() - began
+        if watcher.interrupted:
+            raise KeyboardInterrupt("solve interrupted by the user")
         return self._result(h, model, seconds)
 
     def _result(self, h: _Highs, model: ModelArrays, seconds: float) -> SolverResult:

@@ -76,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
     try:
         return int(args._run(args))
     except (InputError, OutputExistsError) as err:

@@ -10,6 +10,7 @@ from estates_opt.backends.base import SOLVERS
 from estates_opt.io import read_instance
 from estates_opt.io.atomic import ensure_writable
 from estates_opt.io.plan_write import write_plan
+from estates_opt.progress import Progress
 from estates_opt.solve import solve
 
 log = logging.getLogger("estates_opt")
@@ -32,7 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--solver",
         default="highs",
-        choices=sorted(SOLVERS) + ["cbc", "scip"],
+        choices=[*sorted(SOLVERS), "cbc", "scip"],
         help="MILP solver (default: highs)",
     )
     parser.add_argument(
@@ -59,18 +60,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Read, solve, write; the exit code follows the plan's status."""
-    instance = read_instance(args.instance)
-    ensure_writable(args.out, overwrite=args.overwrite)
-    log.info("read %r", instance)
-    plan = solve(
-        instance,
-        solver=args.solver,
-        mip_gap=args.mip_gap,
-        time_limit=args.time_limit,
-        threads=args.threads,
-        log_solver=args.solver_log,
-    )
-    write_plan(plan, args.out, overwrite=args.overwrite)
+    with Progress(quiet=args.quiet, verbose=args.verbose) as progress:
+        with progress.phase("reading"):
+            instance = read_instance(args.instance)
+            ensure_writable(args.out, overwrite=args.overwrite)
+        log.info("read %r", instance)
+        with progress.phase("solving") as phase:
+            plan = solve(
+                instance,
+                solver=args.solver,
+                mip_gap=args.mip_gap,
+                time_limit=args.time_limit,
+                threads=args.threads,
+                log_solver=args.solver_log,
+                on_progress=lambda best, bound, gap: phase.update(
+                    incumbent=best, bound=bound, gap=gap
+                ),
+            )
+            phase.update(incumbent=plan.objective, bound=plan.best_bound, gap=plan.mip_gap)
+        with progress.phase("writing"):
+            write_plan(plan, args.out, overwrite=args.overwrite)
     if not args.quiet:
         print(plan, file=sys.stderr)
         print(f"  written    {args.out}", file=sys.stderr)
