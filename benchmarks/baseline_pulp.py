@@ -119,8 +119,7 @@ def build_pulp(instance: Instance) -> PulpModel:
         )
 
     m_ab = {
-        ab: sc.marriage_value_uplift
-        * (site_rows[a]["market_value"] + site_rows[b]["market_value"])
+        ab: sc.marriage_value_uplift * (site_rows[a]["market_value"] + site_rows[b]["market_value"])
         for ab, (a, b) in enumerate(pair_list)
     }
     hb_ab = {
@@ -184,10 +183,13 @@ def build_pulp(instance: Instance) -> PulpModel:
         s = site_pos[row["site_id"]]
         if s in disposable:
             prob += (
-                pulp.lpSum(u[p, t] for t in periods if (p, t) in u)
-                + pulp.lpSum(d[s, t] for t in periods if (s, t) in d)
-                <= 1
-            ), f"project_site_{p}"
+                (
+                    pulp.lpSum(u[p, t] for t in periods if (p, t) in u)
+                    + pulp.lpSum(d[s, t] for t in periods if (s, t) in d)
+                    <= 1
+                ),
+                f"project_site_{p}",
+            )
     groups: dict[str, list[int]] = defaultdict(list)
     for p, row in enumerate(project_rows):
         if row["exclusive_group"]:
@@ -204,10 +206,10 @@ def build_pulp(instance: Instance) -> PulpModel:
     capex = {p: row["capex"] for p, row in enumerate(project_rows)}
     budgets = sc.budgets
     for t in periods:
-        spend = pulp.lpSum(
-            capex[p] * u[p, tau] for (p, tau) in u if tau <= t
-        ) + pulp.lpSum(
-            beta[s] * (1 - closed(s, tau)) for s in range(len(site_rows)) for tau in periods
+        spend = pulp.lpSum(capex[p] * u[p, tau] for (p, tau) in u if tau <= t) + pulp.lpSum(
+            beta[s] * (1 - closed(s, tau))
+            for s in range(len(site_rows))
+            for tau in periods
             if tau <= t
         )
         funds = sum(budgets[tau - 1] for tau in periods if tau <= t) + sc.receipt_retention * (
@@ -219,20 +221,26 @@ def build_pulp(instance: Instance) -> PulpModel:
     homes = {s: row["housing_units"] for s, row in enumerate(site_rows)}
     if sc.housing_target > 0:
         prob += (
-            pulp.lpSum(homes[s] * v for (s, _), v in d.items())
-            + pulp.lpSum(hb_ab[ab] * v for (ab, _), v in w.items())
-            >= sc.housing_target
-        ), "housing"
+            (
+                pulp.lpSum(homes[s] * v for (s, _), v in d.items())
+                + pulp.lpSum(hb_ab[ab] * v for (ab, _), v in w.items())
+                >= sc.housing_target
+            ),
+            "housing",
+        )
     for borough, target in sc.housing_by_borough.items():
         mine = {s for s, row in enumerate(site_rows) if str(row["borough"]) == borough}
         prob += (
-            pulp.lpSum(homes[s] * v for (s, _), v in d.items() if s in mine)
-            + pulp.lpSum(
-                hb_ab[ab] / 2 * ((pair_list[ab][0] in mine) + (pair_list[ab][1] in mine)) * v
-                for (ab, _), v in w.items()
-            )
-            >= target
-        ), f"housing_{borough}"
+            (
+                pulp.lpSum(homes[s] * v for (s, _), v in d.items() if s in mine)
+                + pulp.lpSum(
+                    hb_ab[ab] / 2 * ((pair_list[ab][0] in mine) + (pair_list[ab][1] in mine)) * v
+                    for (ab, _), v in w.items()
+                )
+                >= target
+            ),
+            f"housing_{borough}",
+        )
 
     # --- objective ---------------------------------------------------------------
     running = {s: row["running_cost"] for s, row in enumerate(site_rows)}
@@ -291,10 +299,11 @@ def solve_cbc(model: PulpModel, *, mip_gap: float, time_limit: float) -> dict[st
         status, seconds = _timed(model.prob.solve, solver)
         text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
     objective = _value(model) if model.prob.sol_status in (1, 2) else None
+    bound = _log_number(text, r"^(?:Lower|Upper) bound:\s+(\S+)")
     gap = _log_number(text, r"^Gap:\s+(\S+)")
-    bound = _log_number(text, r"^Lower bound:\s+(\S+)")
-    if bound is not None:
-        bound = abs(bound)  # CBC minimises -NPV: its lower bound is minus our upper bound
+    gap = None if gap is None else abs(gap)
+    if gap is None and objective is not None and re.search(r"^Result - Optimal", text, re.M):
+        gap = mip_gap  # stopped at the requested gap: CBC prints no bound then
     return {
         "solver": "pulp-cbc",
         "handoff_s": handoff,
@@ -343,7 +352,8 @@ def solve_highs(model: PulpModel, *, mip_gap: float, time_limit: float) -> dict[
     info = highs.getInfo()
     has_solution = prob.sol_status in (1, 2)
     objective = _value(model) if has_solution else None
-    bound = float(info.mip_dual_bound) if has_solution else None
+    sign = -1.0 if prob.sense == pulp.LpMaximize else 1.0  # PuLP hands HiGHS -NPV
+    bound = sign * float(info.mip_dual_bound) if has_solution else None
     gap = float(info.mip_gap) if has_solution else None
     return {
         "solver": "pulp-highs",

@@ -175,7 +175,9 @@ def synthetic_frames(
             "housing_units": homes,
             "disposable": disposable,
             "earliest_disposal": earliest,
-            "services": [";".join(n for n, h in zip(names, row, strict=True) if h) for row in hosts],
+            "services": [
+                ";".join(n for n, h in zip(names, row, strict=True) if h) for row in hosts
+            ],
         }
     )
 
@@ -254,9 +256,7 @@ def synthetic_estate(
     >>> len(inst.sites), len(inst.zones), inst.scenario.periods
     (30, 12, 2)
     """
-    return synthetic_frames(
-        n_sites, n_zones, n_services, n_periods, seed, box_km=box_km
-    ).validate()
+    return synthetic_frames(n_sites, n_zones, n_services, n_periods, seed, box_km=box_km).validate()
 
 
 # --- readers -------------------------------------------------------------------------
@@ -426,7 +426,20 @@ CASES: dict[str, Case] = _build_registry()
 
 
 def get_case(name: str) -> Case:
-    """The case of this name; a clear error lists the known names."""
+    """The case of this name; a clear error lists the known names.
+
+    ``syn:SITES:ZONES:SERVICES:PERIODS[:BOX_KM]`` names an unregistered generated
+    estate (the stress benchmark grows these).
+    """
+    if name.startswith("syn:"):
+        parts = name.split(":")[1:]
+        s, z, k, t = (int(v) for v in parts[:4])
+        box = float(parts[4]) if len(parts) > 4 else 40.0
+
+        def read() -> RawInstance:
+            return synthetic_frames(s, z, k, t, 0, box_km=box)
+
+        return Case(name, "synthetic", read, _size_of(s, z, k, t), mip_gap=1e-2)
     if name not in CASES:
         raise KeyError(f"unknown benchmark case {name!r}; known: {', '.join(CASES)}.")
     return CASES[name]
@@ -454,4 +467,3 @@ def describe(case: Case) -> dict[str, Any]:
         "baselines": list(case.baselines),
         "targets": case.targets,
     }
-

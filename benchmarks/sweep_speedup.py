@@ -5,11 +5,12 @@ Usage::
     python benchmarks/sweep_speedup.py [INSTANCE_DIR] [--out FILE] [--workers 1 2]
 
 The sweep is the 24-scenario grid of the tests (housing target x retention x reach x
-land values) on INSTANCE_DIR (default: ``data/ncl_pilot`` when present, else the
-known-answer instance ``../shared/instances/p01`` cut to two periods). Each worker count
-gets a fresh local cluster (processes, one thread each); its start-up time is recorded
-apart from the sweep time. No cache. The JSON records the machine, the times, the
-speed-up and the objective of every scenario (which must not depend on the workers).
+land values) on INSTANCE_DIR (default: the known-answer instance
+``../shared/instances/p01`` cut to two periods; the NCL sample needs minutes per
+solve). Each worker count gets a fresh local cluster (processes, one thread each); its
+start-up time is recorded apart from the sweep time. No cache. The JSON records the
+machine (with its load average), the times, the speed-up and the objective of every
+scenario (which must not depend on the workers).
 """
 
 from __future__ import annotations
@@ -37,9 +38,6 @@ def load(path: str | None) -> eo.Instance:
     """The benchmark instance."""
     if path:
         return eo.read_instance(path)
-    sample = REPO / "data" / "ncl_pilot"
-    if sample.exists():
-        return eo.read_instance(sample)
     base = eo.read_instance(REPO.parent / "shared" / "instances" / "p01")
     return base.with_scenario(periods=2, floor_from_period=None)
 
@@ -80,7 +78,9 @@ def main() -> None:
                 "startup_s": startup,
                 "sweep_s": seconds,
                 "statuses": table["status"].value_counts().to_dict(),
-                "objectives": table["objective"].round(2).tolist(),
+                "objectives": [
+                    None if o != o else round(o, 2) for o in table["objective"].astype(float)
+                ],
             }
         )
         print(f"{workers} worker(s): sweep {seconds:.1f} s (cluster start {startup:.1f} s)")

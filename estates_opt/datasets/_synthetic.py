@@ -33,12 +33,14 @@ COUNCIL_KINDS = {
     "childrens_centre": (0.30, "social_care", "Children's centre"),
     "community_centre": (0.20, "social_care", "Community centre"),
 }
-CANDIDATE_PROBABILITY = 0.06
+CANDIDATE_PROBABILITY = 0.035
 SOCIAL_CARE_REACH = 2_500.0
 MARKET_FACTOR = 0.5
 """Net receipt as a share of the VOA residual land value: the VOA values assume no
 affordable housing and no developer contributions and it warns that market prices are
 substantially lower."""
+DECANT_PERIOD = 3
+"""First disposal period of NHS hospital sites: two years to decant and consult."""
 ACUTE_SHARE = 0.04
 """Share of an acute core's floor area open to the modelled out-of-hospital services."""
 
@@ -195,9 +197,9 @@ def money_and_homes(
     s["market_value"] = np.where(s["disposable"], np.round(value, -3), 0.0)
     homes = np.floor(s["land_ha"] * homes_per_ha(d) * _uniform(ids, "homes", 0.8, 1.2))
     s["housing_units"] = np.where(s["disposable"], homes, 0.0)
-    lease = np.array([rng_for(k, "lease").integers(1, 4) for k in ids])
+    lease = np.array([rng_for(k, "lease").integers(2, 5) for k in ids])
     s["earliest_disposal"] = np.select(
-        [s["site_type"].str.startswith("gp"), s["source"] != "synthetic"], [lease, 2], 1
+        [s["site_type"].str.startswith("gp"), s["source"] != "synthetic"], [lease, DECANT_PERIOD], 1
     )
     return s
 

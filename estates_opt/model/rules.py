@@ -103,6 +103,7 @@ class Decisions:
         self._build_time = instance.projects["build_periods"].to_numpy()
         self._disposable = instance.sites["disposable"].to_numpy(dtype=bool)
         self._model = model
+        self.model = model  # the arrays, for rules that need columns not covered below
         self._zone = {z: i for i, z in enumerate(instance.zones["zone_id"])}
         self.service_names = list(model.service_names)
         d, u = model.blocks["d"], model.blocks["u"]
