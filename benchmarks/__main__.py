@@ -19,6 +19,7 @@ from typing import Any
 
 from benchmarks.cases import CASES, describe, get_case, quick_cases
 from benchmarks.drivers import run_in_subprocess
+from benchmarks.stress import available_gb
 
 __all__ = ["machine_info", "main", "run", "summarise"]
 
@@ -202,6 +203,7 @@ def run(
     *,
     baselines: bool = True,
     time_limit: float | None = None,
+    mem_limit_gb: float | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Run the cases (ours and their baselines), each in a fresh subprocess."""
@@ -225,7 +227,9 @@ def run(
             variants += ["pulp-build" if b == "build" else b for b in case.baselines]
         for variant in variants:
             load = os.getloadavg()[0]
-            result = run_in_subprocess(name, variant, time_limit=time_limit)
+            result = run_in_subprocess(
+                name, variant, time_limit=time_limit, mem_limit_gb=mem_limit_gb
+            )
             result["load_average_1min"] = load
             results.append(result)
             if progress:
@@ -257,6 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="benchmark_results.json", help="JSON file to write")
     parser.add_argument("--no-baselines", action="store_true", help="skip the PuLP baselines")
     parser.add_argument("--time-limit", type=float, help="override every case's time limit")
+    parser.add_argument(
+        "--mem-limit-gb",
+        type=float,
+        help="RLIMIT_AS of each case (default: 75%% of the memory available at start)",
+    )
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     args = parser.parse_args(argv)
     if args.list:
@@ -268,7 +277,14 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown case(s): {', '.join(unknown)}; see --list", file=sys.stderr)
         return 2
-    report = run(names, baselines=not args.no_baselines, time_limit=args.time_limit)
+    mem_limit = args.mem_limit_gb or round(0.75 * available_gb(), 1)
+    report = run(
+        names,
+        baselines=not args.no_baselines,
+        time_limit=args.time_limit,
+        mem_limit_gb=mem_limit,
+    )
+    report["mem_limit_gb"] = mem_limit
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, default=float) + "\n", encoding="utf-8")

@@ -354,8 +354,8 @@ def _build_registry() -> dict[str, Case]:
                 read=_synthetic_reader(*size),
                 size=_size_of(*size),
                 mip_gap=1e-2,
-                time_limit=20.0 if tiny else 120.0,
-                baselines=("pulp-cbc", "pulp-highs") if tiny else ("build",),
+                time_limit=20.0 if tiny else 60.0,
+                baselines=("pulp-cbc", "pulp-highs") if tiny else ("build",) if s <= 2500 else (),
                 baseline_time_limit=20.0 if tiny else None,
                 quick=tiny,
             )

@@ -14,6 +14,7 @@ Frames are typed and in EPSG:27700 (see :mod:`estates_opt.schema` for every colu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -86,6 +87,17 @@ class Instance:
         new = replace(self, scenario=scenario)
         validate_scenario_references(new)
         return new
+
+    def subset(
+        self, groups: Iterable[str], *, by: str = "borough", share_budget: bool = True
+    ) -> Instance:
+        """The part of the estate in ``groups`` of column ``by``, targets shared by population.
+
+        See :func:`estates_opt.split.subset_instance`.
+        """
+        from estates_opt.split import subset_instance
+
+        return subset_instance(self, groups, by=by, share_budget=share_budget)
 
     def __repr__(self) -> str:
         return (

@@ -54,8 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         return base_plan.status.exit_code
     sc = base.scenario
     if args.change == "housing":
-        # 10% more homes than the base plan delivers, so the new target binds
-        target = round(base_plan.kpis["housing_units"] * 1.1)
+        # halfway between the homes the base plan delivers and all the homes the
+        # disposable sites could give, so the new target binds
+        sites = base.sites[base.sites["disposable"] & ~base.sites["site_id"].isin(sc.keep)]
+        delivered = base_plan.kpis["housing_units"]
+        target = int(delivered + (sites["housing_units"].sum() - delivered) / 2)
         variant = base.with_scenario(housing_target=target)
         label = f"housing target {sc.housing_target:,.0f} -> {target:,}"
     elif args.change == "budget":
@@ -74,6 +77,16 @@ def main(argv: list[str] | None = None) -> int:
     for name, plan in (("base", base_plan), ("variant", variant_plan)):
         eo.write_plan(plan, args.out / name, overwrite=True)
         write_html(plan, args.out / name / "report.html", title=f"What if? {name}: {label}")
+    rows = {
+        "status": (base_plan.status.value, variant_plan.status.value),
+        "NPV": (base_plan.objective, variant_plan.objective),
+    }
+    rows |= {k: (base_plan.kpis.get(k), variant_plan.kpis.get(k)) for k in KPIS}
+    table = pd.DataFrame(rows, index=["base", "variant"]).T
+    numbers = table.drop(index="status").astype(float)
+    table["change"] = (numbers["variant"] - numbers["base"]).reindex(table.index)
+    print(table.to_string())
+    table.to_csv(args.out / "comparison.csv")
     if variant_plan.status is eo.Status.INFEASIBLE:
         print("The variant cannot be met; what is short:")
         print(variant_plan.shortfalls)
@@ -81,12 +94,6 @@ def main(argv: list[str] | None = None) -> int:
     if not variant_plan.status.has_solution:
         print("The variant found no plan within the time limit.")
         return 0
-    rows = {"NPV": (base_plan.objective, variant_plan.objective)}
-    rows |= {k: (base_plan.kpis.get(k), variant_plan.kpis.get(k)) for k in KPIS}
-    table = pd.DataFrame(rows, index=["base", "variant"]).T
-    table["change"] = table["variant"] - table["base"]
-    print(table.to_string(float_format=lambda v: f"{v:,.2f}"))
-    table.to_csv(args.out / "comparison.csv")
     a = set(base_plan.disposals["site_id"])
     b = set(variant_plan.disposals["site_id"])
     print(f"sold only in the base plan: {sorted(a - b)}; only in the variant: {sorted(b - a)}")

@@ -86,3 +86,15 @@ def test_cli_sample_writes_a_folder_that_reads_back_equal(tmp_path):
     assert main(["-q", "sample", "ncl_pilot", "--out", str(out)]) == 0
     assert_instance_equal(read_instance(out), load_sample("ncl_pilot"))
     assert main(["-q", "sample", "ncl_pilot", "--out", str(out)]) != 0  # not empty
+
+
+@pytest.mark.slow
+def test_ncl_plan_meets_its_targets():
+    """The NCL targets can be met: the solver finds a plan with receipts and homes >= target."""
+    import estates_opt
+
+    inst = load_sample("ncl_pilot")
+    plan = estates_opt.solve(inst, mip_gap=1e-4, time_limit=120)
+    assert plan.status.has_solution
+    assert plan.kpis["receipts"] >= inst.scenario.receipts_target
+    assert plan.kpis["housing_units"] >= inst.scenario.housing_target

@@ -34,7 +34,8 @@ FIT_OUTS = (("C", 0.2, "community"), ("PC", 0.4, "primary_care;community"))
 
 
 def _row(pid: str, site: str, kind: str, capex: float, added: float, services: str,
-         delta: float, build: int, group: str = "", start: int = 1) -> dict[str, object]:  # fmt: skip
+         delta: float, build: int, group: str = "",
+         start: int = 1) -> dict[str, object]:  # fmt: skip
     return {
         "project_id": pid, "site_id": site, "kind": kind, "capex": round(capex, -3),
         "added_capacity_m2": round(added, -1), "services": services,

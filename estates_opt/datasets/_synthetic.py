@@ -180,8 +180,8 @@ def money_and_homes(
     over :func:`plot_ratio` (candidate plots 0.2-0.6 ha); market value is site area
     times :func:`land_value_per_ha` times :data:`MARKET_FACTOR` (log-sd 0.15),
     housing units site area times
-    :func:`homes_per_ha` (+-20 %). Earliest disposal: GP premises 1-3 (lease ends),
-    other NHS sites 2 (decant), council buildings 1.
+    :func:`homes_per_ha` (+-20 %). Earliest disposal: GP premises 2-4 (lease ends),
+    other NHS sites :data:`DECANT_PERIOD` (decant), council buildings 1.
     """
     s = sites.copy()
     ids = s["site_id"]

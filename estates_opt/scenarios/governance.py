@@ -70,59 +70,13 @@ def _column(frame: pd.DataFrame, by: str, what: str) -> pd.Series:
 
 
 def split_instance(instance: Instance, by: str = "borough") -> dict[str, Instance]:
-    """One instance per group (see the module docstring for the split rule)."""
-    sites, zones, sc = instance.sites, instance.zones, instance.scenario
-    site_group = _column(sites, by, "sites")
-    zone_group = _column(zones, by, "zones")
-    population = zones["population"].astype(float)
-    total = float(population.sum())
-    zone_borough = zones["borough"].astype(str)
-    out = {}
-    for group in sorted(set(site_group) | set(zone_group)):
-        in_sites = (site_group == group).to_numpy()
-        in_zones = (zone_group == group).to_numpy()
-        if not in_sites.any() or not in_zones.any():
-            raise InputError(
-                Problem(
-                    "sites",
-                    f"group {by} = '{group}' has "
-                    f"{in_sites.sum()} sites and {in_zones.sum()} "
-                    "zones; each group needs both.",
-                )
-            )
-        share = float(population[in_zones].sum()) / total if total > 0 else 1.0
-        g_sites = sites[in_sites]
-        g_zones = zones[in_zones]
-        ids = set(g_sites["site_id"])
-        g_projects = instance.projects[instance.projects["site_id"].isin(ids)]
-        travel = instance.travel
-        if travel is not None:
-            travel = travel[
-                travel["site_id"].isin(ids) & travel["zone_id"].isin(set(g_zones["zone_id"]))
-            ]
-        by_borough = {}
-        for borough, units in sc.housing_by_borough.items():
-            in_b = zone_borough == str(borough)
-            b_total = float(population[in_b].sum())
-            g_b = float(population[in_b & pd.Series(in_zones, index=zones.index)].sum())
-            if units and (g_b > 0 or (g_sites["borough"].astype(str) == str(borough)).any()):
-                by_borough[borough] = units * g_b / b_total if b_total > 0 else 0.0
-        budget = tuple(b * share for b in sc.budgets)
-        names = ids | set(g_projects["project_id"])
-        scenario = sc.replace(
-            capital_budget=budget,
-            receipts_target=sc.receipts_target * share,
-            housing_target=sc.housing_target * share,
-            housing_by_borough=by_borough,
-            keep=tuple(i for i in sc.keep if i in names),
-            dispose=tuple(i for i in sc.dispose if i in names),
-            build=tuple(i for i in sc.build if i in names),
-            forbid=tuple(i for i in sc.forbid if i in names),
-        )
-        out[group] = Instance.from_frames(
-            g_sites, g_zones, scenario, g_projects, travel, name=f"{instance.name}[{by}={group}]"
-        )
-    return out
+    """One instance per group (targets and budget shared by population)."""
+    site_group = _column(instance.sites, by, "sites")
+    zone_group = _column(instance.zones, by, "zones")
+    return {
+        group: instance.subset([group], by=by)
+        for group in sorted(set(site_group) | set(zone_group))
+    }
 
 
 def _union(records: Mapping[str, PlanRecord]) -> PlanRecord:
