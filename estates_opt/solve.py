@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from estates_opt.model.build import build_model
 from estates_opt.model.rules import Rule, apply_rules
 from estates_opt.plan import Plan
 from estates_opt.status import Status
+from estates_opt.warmstart import partition_start
 
 __all__ = ["solve"]
 
@@ -31,6 +33,7 @@ def solve(
     rules: Sequence[Rule] = (),
     diagnose_infeasible: bool = True,
     on_progress: ProgressCallback | None = None,
+    warm_start: bool | None = None,
 ) -> Plan:
     """Optimise an instance (MODEL.md sections 3-5) and return the plan.
 
@@ -45,6 +48,9 @@ def solve(
     log_solver : echo the solver's own log.
     rules : custom rules (see :mod:`estates_opt.rules`) added as linear constraints.
     diagnose_infeasible : on infeasibility, re-solve an elastic model to measure shortfalls.
+    warm_start : solve each borough alone first and hand the joined plan to the solver
+        as a MIP start (see :mod:`estates_opt.warmstart`); None (default) does so for
+        estates with more than 1,000 binary decisions.
     on_progress : called with (incumbent NPV, best bound, gap) as the solver improves them
         (HiGHS only).
 
@@ -66,8 +72,18 @@ def solve(
     apply_rules(model, instance, rules)
     build_s = time.perf_counter() - began
     log.info("model built in %.2f s: %s", build_s, model.describe())
-    result: SolverResult = backend.solve(model, options)
+    start, warm_s = None, 0.0
+    if warm_start or (warm_start is None and model.num_integer > 1000):
+        began = time.perf_counter()
+        budget = 60.0 if time_limit is None else 0.25 * time_limit
+        start = partition_start(instance, model, backend, options, seconds=budget)
+        warm_s = time.perf_counter() - began
+        if time_limit is not None:
+            options = dataclasses.replace(options, time_limit=max(1.0, time_limit - warm_s))
+    result: SolverResult = backend.solve(model, options, start)
     timings = {"build_s": build_s, "solve_s": result.solve_seconds}
+    if start is not None or warm_s:
+        timings["warm_start_s"] = warm_s
     log.info("%s: %s after %.2f s", result.solver, result.status.value, result.solve_seconds)
     if result.status.has_solution:
         return plan_from_solution(instance, model, result, timings)
