@@ -20,5 +20,17 @@ def quick_mode(flag: bool) -> bool:
 
 
 def borough_subset(instance: eo.Instance, boroughs: list[str]) -> eo.Instance:
-    """The part of an estate in ``boroughs``: targets shared by population, budget kept."""
-    return instance.subset(boroughs, share_budget=False)
+    """The part of an estate in ``boroughs``, small enough to solve in seconds.
+
+    Targets are shared by population (:meth:`estates_opt.Instance.subset`) and then
+    capped at half of what the part's own disposable sites could give, so a part whose
+    population share exceeds its share of the disposable estate stays feasible; the
+    capital budget is kept whole.
+    """
+    part = instance.subset(boroughs, share_budget=False)
+    sc = part.scenario
+    free = part.sites[part.sites["disposable"] & ~part.sites["site_id"].isin(sc.keep)]
+    return part.with_scenario(
+        receipts_target=min(sc.receipts_target, 0.5 * float(free["market_value"].sum())),
+        housing_target=min(sc.housing_target, float(int(0.5 * free["housing_units"].sum()))),
+    )
