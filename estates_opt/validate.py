@@ -124,7 +124,8 @@ def _parse_number(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray
     if col.min is not None:
         bad |= np.isfinite(array) & (array < col.min)
     if col.type is int:
-        bad |= np.isfinite(array) & (array != np.floor(array))
+        # periods and build times: anything beyond 32-bit is a typo, and would overflow
+        bad |= np.isfinite(array) & ((array != np.floor(array)) | (np.abs(array) > 2**31 - 1))
     return values, bad
 
 
