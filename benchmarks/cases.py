@@ -354,8 +354,8 @@ def _build_registry() -> dict[str, Case]:
                 read=_synthetic_reader(*size),
                 size=_size_of(*size),
                 mip_gap=1e-2,
-                time_limit=20.0 if tiny else 60.0,
-                baselines=("pulp-cbc", "pulp-highs") if tiny else ("build",) if s <= 2500 else (),
+                time_limit=20.0 if tiny else 30.0,
+                baselines=("pulp-cbc", "pulp-highs") if tiny else ("build",) if s <= 1250 else (),
                 baseline_time_limit=20.0 if tiny else None,
                 quick=tiny,
             )
@@ -368,9 +368,9 @@ def _build_registry() -> dict[str, Case]:
             read=_folder_reader(DATA / "ncl_pilot"),
             size=_size_of(388, 164, 4, 5),
             mip_gap=1e-4,
-            time_limit=60.0,
+            time_limit=30.0,
             baselines=("pulp-cbc", "pulp-highs"),
-            baseline_time_limit=60.0,
+            baseline_time_limit=30.0,
             targets={"solve_s": 30.0, "gap": 1e-4},
         )
     )

@@ -102,6 +102,8 @@ def _ours(case: Case, result: dict[str, Any], phases: _Phases, time_limit: float
         report = phases.run("check", eo.check, instance, plan)
         result["check_ok"] = bool(report.ok)
         result["check_violations"] = len(report.violations)
+        if not report.ok:
+            result["check_report"] = str(report)[:4000]
         with tempfile.TemporaryDirectory(prefix="bench_plan_") as tmp:
             phases.run("write", eo.write_plan, plan, Path(tmp) / "plan")
 

@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         max_factor=args.max_factor,
         max_step_s=args.max_step_s,
     )
+    from benchmarks.__main__ import machine_info  # lazy: __main__ imports this module
+
+    report["machine"] = machine_info()
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"ended because: {report['ended_because']}; written {args.out}")
     return 0

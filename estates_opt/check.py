@@ -5,7 +5,8 @@ imports ``estates_opt.model``, ``estates_opt.backends`` or ``estates_opt.solve``
 recomputes distances (zone point to site representative point, or ``travel.csv``) and
 marriage-pair distances (between site geometries) itself. It checks the variable
 domains of section 3, every constraint of section 4, the section 5 objective and the
-section 6 columns that restate inputs (receipts, homes, capex, ready period, utilisation).
+section 6 columns that restate inputs (receipts, homes, capex, ready period, utilisation),
+and the fairness caps of the scenario's ``[equity]`` table (``docs/equity.md``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from estates_opt.check_terms import (
     ids,
     npv_terms,
     numbers,
+    status_quo_distance,
 )
 from estates_opt.errors import EstatesOptError, InputError, Problem
 from estates_opt.instance import Instance
@@ -155,6 +157,7 @@ def check(instance: Instance, plan: Any, *, tol: float = 1e-6) -> CheckReport:
     _check_pairs(est, dec, found)
     _check_money_and_homes(est, dec, state, found, tol)
     _check_columns(est, dec, state, tables, found, tol)
+    _check_equity(instance, est, dec, found, tol)
     terms = npv_terms(est, dec, state)
     npv = float(sum(terms.values()))
     objective = getattr(tables, "objective", None)
@@ -418,3 +421,51 @@ def _check_columns(
     compare(mp, "marriage_pairs", "value_uplift", want, **at)
     want = sc.marriage_housing_uplift * (homes[a] + homes[b])
     compare(mp, "marriage_pairs", "housing_uplift", want, **at)
+
+
+def _check_equity(
+    instance: Instance, est: Estate, dec: Decisions, found: Findings, tol: float
+) -> None:
+    """The ``[equity]`` caps (docs/equity.md): a group's population-weighted average
+    distance to a service in a capped period <= its status-quo average + the cap."""
+    sc, T = est.sc, est.periods
+    if not sc.equity_on:
+        return
+    zones = instance.zones.reset_index(drop=True)
+    groups: list[tuple[str, str, np.ndarray, float]] = []
+    if sc.equity_deprived_max_increase_m is not None:
+        if "imd_decile" not in zones.columns:
+            found.add("equity deprived", 1.0, "zones carry no imd_decile column")
+        else:
+            decile = numbers(zones["imd_decile"])
+            members = np.isin(decile, list(sc.equity_deprived_deciles))
+            label = "deciles " + "-".join(str(d) for d in sc.equity_deprived_deciles)
+            groups.append(("equity deprived", label, members, sc.equity_deprived_max_increase_m))
+    if sc.equity_borough_max_increase_m is not None:
+        borough = ids(zones["borough"]).astype(str)
+        for b in sorted(set(borough)):
+            groups.append(("equity borough", b, borough == b, sc.equity_borough_max_increase_m))
+    names = est.services
+    services = list(sc.equity_services) or [n for k, n in enumerate(names) if est.sigma[k] > 0]
+    periods = range(1, T + 1) if sc.equity_every_period else [T]
+    Z, K = len(est.zone_ids), len(names)
+    cell = (dec.az * K + dec.ak) * T + dec.at
+    after = np.bincount(cell, dec.ax * np.nan_to_num(dec.adist), Z * K * T).reshape(Z, K, T)
+    before = status_quo_distance(est)
+    for rule, label, members, cap in groups:
+        for service in services:
+            k = names.index(service)
+            inside = members & (est.pop > 0) & np.isfinite(before[:, k])
+            if not inside.any():
+                continue
+            weight = est.pop[inside] / est.pop[inside].sum()
+            limit = float(weight @ before[inside, k]) + cap
+            for t in periods:
+                average = float(weight @ after[inside, k, t - 1])
+                if _over(average, limit, tol):
+                    message = (
+                        f"{label}: average distance {average:,.1f} m > status quo + cap "
+                        f"= {limit:,.1f} m"
+                    )
+                    where = {"borough": label} if rule == "equity borough" else {}
+                    found.add(rule, average - limit, message, service=service, period=t, **where)

@@ -24,7 +24,16 @@ import shapely
 from estates_opt.instance import Instance, split_services
 from estates_opt.scenario import Scenario
 
-__all__ = ["Decisions", "Estate", "Findings", "State", "Violation", "decode_plan", "npv_terms"]
+__all__ = [
+    "Decisions",
+    "Estate",
+    "Findings",
+    "State",
+    "Violation",
+    "decode_plan",
+    "npv_terms",
+    "status_quo_distance",
+]
 
 _CRS = "EPSG:27700"
 _PLACES = ("period", "site", "zone", "service", "borough", "project")
@@ -401,3 +410,26 @@ def npv_terms(est: Estate, dec: Decisions, state: State) -> dict[str, float]:
         "project_running_cost": -float(delta @ running),
         "travel_cost": -float(delta[dec.at] @ travel),
     }
+
+
+def status_quo_distance(est: Estate) -> np.ndarray:
+    """(Z, K) distance from each zone to its nearest site hosting k today within reach
+    (NaN: none), the ``[equity]`` baseline of ``docs/equity.md``, re-derived here."""
+    Z, S = len(est.zone_ids), len(est.site_ids)
+    if est.travel is None:
+        dist = np.hypot(
+            est.zone_xy[:, None, 0] - est.site_xy[None, :, 0],
+            est.zone_xy[:, None, 1] - est.site_xy[None, :, 1],
+        )
+    else:
+        keys, distance = est.travel
+        dist = np.full(Z * S, np.inf)
+        listed = keys >= 0
+        dist[keys[listed]] = distance[listed]
+        dist = dist.reshape(Z, S)
+    out = np.full((Z, len(est.services)), np.nan)
+    for k in range(len(est.services)):
+        near = np.where(est.kbase[None, :, k] & (dist <= est.reach[k]), dist, np.inf)
+        best = near.min(axis=1) if S else np.full(Z, np.inf)
+        out[:, k] = np.where(np.isfinite(best), best, np.nan)
+    return out

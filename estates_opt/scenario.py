@@ -21,6 +21,7 @@ from estates_opt.errors import InputError, Problem
 __all__ = ["SCENARIO_FILE", "Scenario", "Service", "read_scenario", "scenario_to_toml"]
 
 SCENARIO_FILE = "scenario.toml"
+MAX_PERIODS = 200  # a planning horizon beyond this is a typo, not a plan
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,12 @@ class Scenario:
     dispose: tuple[str, ...] = ()
     build: tuple[str, ...] = ()
     forbid: tuple[str, ...] = ()
+    # [equity] fairness caps (docs/equity.md); None switches a cap off
+    equity_deprived_deciles: tuple[int, ...] = (1, 2)
+    equity_deprived_max_increase_m: float | None = None
+    equity_borough_max_increase_m: float | None = None
+    equity_services: tuple[str, ...] = ()
+    equity_every_period: bool = False
 
     @property
     def floor_period(self) -> int:
@@ -92,6 +99,14 @@ class Scenario:
             (1.0 + self.growth_per_year) ** (t * self.period_years) for t in range(self.periods)
         )
 
+    @property
+    def equity_on(self) -> bool:
+        """True when the ``[equity]`` table switches on at least one fairness cap."""
+        return (
+            self.equity_deprived_max_increase_m is not None
+            or self.equity_borough_max_increase_m is not None
+        )
+
     def replace(self, **changes: Any) -> Scenario:
         """A new validated scenario with some fields changed."""
         new = dataclasses.replace(self, **changes)
@@ -103,10 +118,13 @@ class Scenario:
     def to_dict(self) -> dict[str, Any]:
         """The scenario as nested TOML tables (what ``scenario.toml`` would hold)."""
         tables: dict[str, dict[str, Any]] = {}
+        defaults = Scenario()
         for (table, key), name in _KEY_TO_FIELD.items():
             value = getattr(self, name)
             if value is None:
                 continue
+            if table == "equity" and value == getattr(defaults, name):
+                continue  # an untouched [equity] table is not written
             if isinstance(value, tuple):
                 value = list(value)
             if isinstance(value, Mapping):
@@ -139,11 +157,16 @@ _KEY_TO_FIELD: dict[tuple[str, str], str] = {
     ("locks", "dispose"): "dispose",
     ("locks", "build"): "build",
     ("locks", "forbid"): "forbid",
+    ("equity", "deprived_deciles"): "equity_deprived_deciles",
+    ("equity", "deprived_max_increase_m"): "equity_deprived_max_increase_m",
+    ("equity", "borough_max_increase_m"): "equity_borough_max_increase_m",
+    ("equity", "services"): "equity_services",
+    ("equity", "every_period"): "equity_every_period",
 }
 _TABLES = sorted({table for table, _ in _KEY_TO_FIELD} | {"services"})
 _SERVICE_KEYS = [f.name for f in dataclasses.fields(Service)]
 _INT_FIELDS = {"periods", "floor_from_period"}
-_LIST_FIELDS = {"keep", "dispose", "build", "forbid"}
+_LIST_FIELDS = {"keep", "dispose", "build", "forbid", "equity_services"}
 
 
 def _suggest(key: str, known: list[str]) -> str:
@@ -165,6 +188,16 @@ def _coerce(name: str, value: Any, where: str, problems: list[Problem]) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         return bad("an integer")
+    if name == "equity_deprived_deciles":
+        if isinstance(value, list) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            return tuple(value)
+        return bad("a list of integer deciles (1 = most deprived)")
+    if name == "equity_every_period":
+        if isinstance(value, bool):
+            return value
+        return bad("true or false")
     if name in _LIST_FIELDS:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return tuple(value)
@@ -266,7 +299,8 @@ def validate_scenario(s: Scenario) -> list[Problem]:
     def finite(value: float) -> bool:
         return math.isfinite(value)
 
-    check(s.periods >= 1, "[horizon] periods", "an integer >= 1", s.periods)
+    check(1 <= s.periods <= MAX_PERIODS, "[horizon] periods",
+          f"an integer in [1, {MAX_PERIODS}]", s.periods)  # fmt: skip
     check(
         finite(s.period_years) and s.period_years > 0,
         "[horizon] period_years",
@@ -360,6 +394,18 @@ def validate_scenario(s: Scenario) -> list[Problem]:
         "a finite number >= 0",
         s.marriage_housing_uplift,
     )
+    check(
+        all(1 <= d <= 10 for d in s.equity_deprived_deciles),
+        "[equity] deprived_deciles",
+        "integers in 1..10",
+        list(s.equity_deprived_deciles),
+    )
+    for key in ("deprived_max_increase_m", "borough_max_increase_m"):
+        cap = getattr(s, f"equity_{key}")
+        if cap is not None:
+            check(finite(cap) and cap >= 0, f"[equity] {key}", "a finite number >= 0 (m)", cap)
+    unknown = [k for k in s.equity_services if k not in s.services]
+    check(not unknown, "[equity] services", "names defined under [services]", unknown)
     for name, svc in s.services.items():
         where = f"[services.{name}]"
         check(

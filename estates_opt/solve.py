@@ -7,14 +7,27 @@ import logging
 import time
 from collections.abc import Sequence
 
-from estates_opt.backends.base import ProgressCallback, SolveOptions, SolverResult, get_backend
+import numpy as np
+
+from estates_opt.backends.base import (
+    Backend,
+    ProgressCallback,
+    SolveOptions,
+    SolverResult,
+    get_backend,
+)
 from estates_opt.diagnose import diagnose
+from estates_opt.equity import equity_rules
+from estates_opt.errors import EstatesOptError, SolverError
 from estates_opt.extract import empty_plan, plan_from_solution
 from estates_opt.instance import Instance
+from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.build import build_model
 from estates_opt.model.rules import Rule, apply_rules
+from estates_opt.model.scaling import scaled, unscale_result
 from estates_opt.plan import Plan
 from estates_opt.status import Status
+from estates_opt.verify import verified
 from estates_opt.warmstart import partition_start
 
 __all__ = ["solve"]
@@ -46,7 +59,8 @@ def solve(
         ``no_solution``, never ``optimal``.
     threads : solver threads (None: the solver's default).
     log_solver : echo the solver's own log.
-    rules : custom rules (see :mod:`estates_opt.rules`) added as linear constraints.
+    rules : custom rules (see :mod:`estates_opt.rules`) added as linear constraints; the
+        scenario's ``[equity]`` caps are always added (:mod:`estates_opt.equity`).
     diagnose_infeasible : on infeasibility, re-solve an elastic model to measure shortfalls.
     warm_start : solve each borough alone first and hand the joined plan to the solver
         as a MIP start (see :mod:`estates_opt.warmstart`); None (default) does so for
@@ -69,7 +83,7 @@ def solve(
     )
     began = time.perf_counter()
     model = build_model(instance)
-    apply_rules(model, instance, rules)
+    apply_rules(model, instance, [*equity_rules(instance), *rules])
     build_s = time.perf_counter() - began
     log.info("model built in %.2f s: %s", build_s, model.describe())
     start, warm_s = None, 0.0
@@ -80,7 +94,7 @@ def solve(
         warm_s = time.perf_counter() - began
         if time_limit is not None:
             options = dataclasses.replace(options, time_limit=max(1.0, time_limit - warm_s))
-    result: SolverResult = backend.solve(model, options, start)
+    result = _run(backend, model, options, start)
     timings = {"build_s": build_s, "solve_s": result.solve_seconds}
     if start is not None or warm_s:
         timings["warm_start_s"] = warm_s
@@ -93,3 +107,22 @@ def solve(
         shortfalls = diagnose(instance, model, backend, options)
         timings["diagnose_s"] = time.perf_counter() - began
     return empty_plan(instance, result, timings, shortfalls)
+
+
+def _run(
+    backend: Backend, model: ModelArrays, options: SolveOptions, start: np.ndarray | None
+) -> SolverResult:
+    """Solve with money rescaled, then check the solution against the unscaled rows."""
+    solver_model, money = scaled(model)
+    try:
+        result = backend.solve(solver_model, options, start)
+    except (KeyboardInterrupt, EstatesOptError):
+        raise
+    except Exception as err:
+        raise SolverError(f"solver {backend.name!r} failed: {err}") from err
+    if not isinstance(result.status, Status):
+        return SolverResult(
+            Status.NO_SOLUTION, None, None, None, result.solver, result.solve_seconds,
+            f"solver {backend.name!r} returned an unknown status {result.status!r}",
+        )  # fmt: skip
+    return verified(unscale_result(result, money), model, backend, options)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from _quick import QUICK_BOROUGHS, borough_subset, quick_mode
+
 import estates_opt as eo
 from estates_opt.scenarios import monte_carlo
 
@@ -24,7 +26,9 @@ def instance_dir() -> Path:
 def main() -> None:
     # Data
     inst = eo.read_instance(instance_dir())
-    if not (REPO / "data" / "ncl_pilot").exists() and len(sys.argv) == 1:
+    if quick_mode(False):  # CI: one borough, solved in seconds
+        inst = borough_subset(inst, QUICK_BOROUGHS)
+    elif not (REPO / "data" / "ncl_pilot").exists() and len(sys.argv) == 1:
         inst = inst.with_scenario(periods=2, floor_from_period=None)  # quick demo
 
     # Model: land values vary by borough, capex and growth are uncertain

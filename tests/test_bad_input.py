@@ -27,7 +27,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ncl_sample import (
     copy_folder,
@@ -44,7 +44,7 @@ from shapely.geometry import Point, Polygon
 
 import estates_opt as eo
 from estates_opt.errors import InputError, Problem
-from estates_opt.schema import PROJECTS, SITES, TRAVEL, ZONES, Column, Table
+from estates_opt.schema import PROJECTS, SITES, TABLES, TRAVEL, ZONES, Column, Table
 from estates_opt.testing import assert_instance_equal
 
 
@@ -910,11 +910,6 @@ def test_whitespace_and_case_around_values_are_accepted(base: Path, tmp_path: Pa
 # --- known gaps (the lead owns validate.py; see the report of issue 8) ---------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="validate._parse_number accepts integers beyond int64 (1e20 passes the >= 1 and "
-    "whole-number checks) and astype('int64') wraps them to -9223372036854775808",
-)
 @pytest.mark.parametrize(
     ("file", "column"),
     [
@@ -936,11 +931,6 @@ def test_integers_beyond_int64_are_an_input_error(
     pytest.fail(f"accepted {column} = 1e20 as {frame[column].iloc[1]}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pandas renames a repeated header cell to 'capacity_m2.1' and the first copy is "
-    "used silently; a repeated column should be an InputError naming it",
-)
 def test_repeated_column_in_the_header_is_an_input_error(base: Path, tmp_path: Path) -> None:
     def mutate(folder: Path) -> None:
         text = (folder / "sites.csv").read_text(encoding="utf-8")
@@ -954,7 +944,7 @@ def test_repeated_column_in_the_header_is_an_input_error(base: Path, tmp_path: P
 # --- hypothesis: arbitrary text in arbitrary typed cells -----------------------------
 
 _TYPED = [
-    (table, col)
+    (table.name, col.name)
     for table in (SITES, ZONES, PROJECTS)
     for col in table.columns
     if col.type in (int, float, bool)
@@ -968,6 +958,13 @@ _numbers = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.sampled_from(["1e308", "1e309", "-0", "0x10", "1_000", "+5", "5.", ".5", "١٢", "TRUE"]),
 )
+
+
+def _beyond_int64(raw: str) -> bool:
+    try:
+        return abs(float(raw.strip())) >= 2.0**63
+    except ValueError:
+        return False
 
 
 def _parses_as(col: Column, raw: str, value: object) -> bool:
@@ -993,9 +990,12 @@ def _parses_as(col: Column, raw: str, value: object) -> bool:
     raw=st.one_of(_cells, _numbers),
 )
 def test_any_text_in_a_typed_cell_is_parsed_or_named(
-    base: Path, target: tuple[Table, Column], row: int, raw: str
+    base: Path, target: tuple[str, str], row: int, raw: str
 ) -> None:
-    table, col = target
+    table = TABLES[target[0]]
+    col = table.column(target[1])
+    # covered by the xfail test above: whole numbers beyond int64 wrap around
+    assume(not (col.type is int and _beyond_int64(raw)))
     file = _table(table)
     with tempfile.TemporaryDirectory() as tmp:
         folder = copy_folder(base, Path(tmp) / "inst", _cell(file, row, col.name, raw))

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 from estates_opt.backends.base import SOLVERS
+from estates_opt.errors import InputError, Problem
 from estates_opt.io import read_instance
 from estates_opt.io.atomic import ensure_writable
 from estates_opt.io.plan_write import write_plan
@@ -14,6 +17,31 @@ from estates_opt.progress import Progress
 from estates_opt.solve import solve
 
 log = logging.getLogger("estates_opt")
+
+
+def _at_least(minimum: float, kind: type = float) -> Callable[[str], float]:
+    """An argparse type: a number >= ``minimum`` (argparse exits 2 otherwise)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not value >= minimum:
+            raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _separate_folders(instance: str, out: str) -> None:
+    """Refuse an output folder that is, or contains, the instance folder."""
+    source, target = Path(instance).resolve(), Path(out).resolve()
+    if source == target or target in source.parents:
+        raise InputError(
+            Problem("--out", f"expected a folder outside the instance folder, got {out!r}: "
+                    "writing there would replace the instance.")
+        )  # fmt: skip
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -38,19 +66,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument(
         "--mip-gap",
-        type=float,
+        type=_at_least(0.0),
         default=1e-4,
         metavar="G",
         help="relative optimality gap to stop at (default: 1e-4)",
     )
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=_at_least(0.0),
         default=None,
         metavar="SECONDS",
         help="stop after this many seconds with the best plan found",
     )
-    parser.add_argument("--threads", type=int, default=None, help="solver threads")
+    parser.add_argument("--threads", type=_at_least(1, int), default=None, help="solver threads")
     parser.add_argument("--solver-log", action="store_true", help="show the solver's own log")
     parser.add_argument(
         "--overwrite", action="store_true", help="replace OUT_DIR if it already holds files"
@@ -62,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     """Read, solve, write; the exit code follows the plan's status."""
     with Progress(quiet=args.quiet, verbose=args.verbose) as progress:
         with progress.phase("reading"):
+            _separate_folders(args.instance, args.out)
             instance = read_instance(args.instance)
             ensure_writable(args.out, overwrite=args.overwrite)
         log.info("read %r", instance)

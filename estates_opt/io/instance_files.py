@@ -8,6 +8,7 @@ text and parsed by :mod:`estates_opt.validate`.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -50,6 +51,13 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise InputError(
             Problem(file, "expected a header row and at least one data row, got an empty file.")
         )
+    header = next(csv.reader(io.StringIO(text)), [])
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise InputError(
+            [Problem(file, "expected each column once in the header, got it twice or more.",
+                     column=name) for name in repeated]
+        )  # fmt: skip
     try:
         return pd.read_csv(
             io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c"

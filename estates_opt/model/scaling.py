@@ -35,6 +35,7 @@ from estates_opt.validate import warn_data
 __all__ = [
     "HUGE",
     "MONEY_ROWS",
+    "SMALLEST_MONEY",
     "TARGET_MONEY",
     "TROUBLE_RATIO",
     "coefficient_report",
@@ -54,6 +55,14 @@ MONEY_ROWS = ("cash", "receipts_target")
 
 TARGET_MONEY = 1e4
 """After scaling, the largest money magnitude lies in ``[TARGET_MONEY, 10 * TARGET_MONEY)``."""
+
+SMALLEST_MONEY = 1e-2
+"""Scaling never brings a money row's smallest entry or bound below this.
+
+Dividing a one-pound capex by a million leaves ``1e-6`` next to the solver's integrality
+and feasibility tolerances: on the issue 8 test instance (money from 1 to 1e10) HiGHS then
+returns a plan that breaks the cash row by that pound. Small money must stay well above
+the tolerances, so the factor is capped by the smallest money in the rows."""
 
 _R = TypeVar("_R")
 
@@ -130,7 +139,8 @@ def money_scale(model: ModelArrays) -> float:
     """The power of ten (>= 1) that brings the largest money magnitude below 10 * TARGET_MONEY.
 
     Money is every objective coefficient and the entries and finite bounds of the
-    ``cash`` and ``receipts_target`` rows.
+    ``cash`` and ``receipts_target`` rows. The factor is capped so that the smallest
+    non-zero entry or bound of those rows stays at or above :data:`SMALLEST_MONEY`.
     """
     rows = _money_rows(model)
     money_matrix = model.matrix[np.flatnonzero(rows)].data if rows.any() else np.zeros(0)
@@ -146,7 +156,11 @@ def money_scale(model: ModelArrays) -> float:
     _, high = _span(values)
     if high < 10 * TARGET_MONEY:
         return 1.0
-    return float(10 ** math.floor(math.log10(high / TARGET_MONEY)))
+    exponent = math.floor(math.log10(high / TARGET_MONEY))
+    low, _ = _span(np.concatenate([money_matrix, model.row_lower[rows], model.row_upper[rows]]))
+    if low > 0:
+        exponent = min(exponent, math.floor(math.log10(low / SMALLEST_MONEY)))
+    return float(10 ** max(exponent, 0))
 
 
 def scaled(model: ModelArrays, *, report: bool = True) -> tuple[ModelArrays, float]:

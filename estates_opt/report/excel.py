@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -137,9 +137,15 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_excel(
-    plan_or_folder: Plan | ReportData | str | os.PathLike[str], path: str | os.PathLike[str]
+    plan_or_folder: Plan | ReportData | str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    *,
+    extra_sheets: Mapping[str, pd.DataFrame] | None = None,
 ) -> Path:
     """Write the board workbook of a plan (or an ``estates-opt solve`` folder) to ``path``.
+
+    ``extra_sheets`` (title -> table) are appended after the standard sheets, e.g. the
+    "alternatives" and "fair access" sheets of :mod:`estates_opt.report.sections`.
 
     Returns
     -------
@@ -177,8 +183,8 @@ def write_excel(
     }
     if len(data.marriage_pairs):
         sheets["marriage pairs"] = _plain(data.marriage_pairs)
-    for title, frame in sheets.items():
-        _put_table(wb.create_sheet(title), frame)
+    for title, frame in {**sheets, **(extra_sheets or {})}.items():
+        _put_table(wb.create_sheet(title[:31]), _plain(frame))
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
