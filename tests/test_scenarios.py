@@ -290,3 +290,35 @@ def test_cli_sweep_uses_an_existing_scheduler(small, client, tmp_path):
 
 def test_variant_names():
     assert Variant.of(housing_target=1.5e5).name == "housing_target=150000"
+
+
+@pytest.fixture(scope="module")
+def ncl_borough() -> eo.Instance:
+    """Camden, a borough of the NCL sample, with targets capped at what its sites give."""
+    sample = Path(__file__).resolve().parents[1] / "data" / "ncl_pilot"
+    part = eo.read_instance(sample).subset(["E09000007"], share_budget=False)
+    free = part.sites[part.sites["disposable"]]
+    return part.with_scenario(
+        receipts_target=min(part.scenario.receipts_target, 0.5 * free["market_value"].sum()),
+        housing_target=float(int(min(part.scenario.housing_target,
+                                     0.5 * free["housing_units"].sum()))),
+    )  # fmt: skip
+
+
+def test_sweep_of_24_on_the_ncl_sample_matches_serial_solves(ncl_borough, client):
+    target = ncl_borough.scenario.housing_target
+    scenarios = ScenarioSet.grid(
+        housing_target=[0.0, target, 1.5 * target],
+        receipt_retention=[0.5, 1.0],
+        reach_factor=[0.9, 1.0],
+        **{"sites.market_value": [0.8, 1.0]},
+    )
+    assert len(scenarios) == 24
+    result = run_scenarios(ncl_borough, scenarios, client=client, mip_gap=1e-6)
+    table = result.table
+    assert set(table["status"]) <= {"optimal", "infeasible"}
+    assert (table["status"] == "optimal").sum() >= 12
+    for variant, row in zip(scenarios, table.to_dict("records"), strict=True):
+        serial = solve_variant(ncl_borough, variant.params, mip_gap=1e-6)["row"]
+        for column in ("status", "objective", *KPI_COLUMNS):
+            assert _same(row.get(column), serial.get(column)), (variant.name, column)
