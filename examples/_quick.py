@@ -7,9 +7,12 @@ so that CI can run each of them in seconds on one or two boroughs of the sample.
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import estates_opt as eo
 
+REPO = Path(__file__).resolve().parents[1]
 QUICK_BOROUGHS = ["E09000007"]  # Camden
 QUICK_TIME_LIMIT = 20.0
 
@@ -34,3 +37,11 @@ def borough_subset(instance: eo.Instance, boroughs: list[str]) -> eo.Instance:
         receipts_target=min(sc.receipts_target, 0.5 * float(free["market_value"].sum())),
         housing_target=min(sc.housing_target, float(int(0.5 * free["housing_units"].sum()))),
     )
+
+
+def example_instance(boroughs: list[str] = QUICK_BOROUGHS) -> eo.Instance:
+    """The instance of an example: the folder in ``sys.argv[1]``, else the NCL sample;
+    in quick mode only ``boroughs`` of it."""
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "data" / "ncl_pilot"
+    instance = eo.read_instance(path)
+    return borough_subset(instance, boroughs) if quick_mode(False) else instance

@@ -8,28 +8,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from _quick import QUICK_BOROUGHS, borough_subset, quick_mode
+from _quick import example_instance
 
-import estates_opt as eo
 from estates_opt.scenarios import housing_frontier
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def instance_dir() -> Path:
-    if len(sys.argv) > 1:
-        return Path(sys.argv[1])
-    sample = REPO / "data" / "ncl_pilot"
-    return sample if sample.exists() else REPO.parent / "shared" / "instances" / "p01"
 
 
 def main() -> None:
     # Data
-    inst = eo.read_instance(instance_dir())
-    if quick_mode(False):  # CI: one borough, solved in seconds
-        inst = borough_subset(inst, QUICK_BOROUGHS)
-    elif not (REPO / "data" / "ncl_pilot").exists() and len(sys.argv) == 1:
-        inst = inst.with_scenario(periods=2, floor_from_period=None)  # quick demo
+    inst = example_instance()  # quick mode (CI): a part of it
     out = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("out") / "frontier"
 
     # Model and solve: max NPV, then raise the housing target until infeasible

@@ -1,36 +1,22 @@
 """Joint versus separate planning: what planning the boroughs together gains.
 
-Usage: ``python examples/joint_vs_separate.py [INSTANCE_DIR] [GROUP_COLUMN]``.
+Usage: ``python examples/joint_vs_separate.py [INSTANCE_DIR]``
+(default: the NCL sample ``data/ncl_pilot``).
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from _quick import borough_subset, quick_mode
+from _quick import example_instance
 
-import estates_opt as eo
 from estates_opt.scenarios import compare_governance
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def instance_dir() -> Path:
-    if len(sys.argv) > 1:
-        return Path(sys.argv[1])
-    sample = REPO / "data" / "ncl_pilot"
-    return sample if sample.exists() else REPO.parent / "shared" / "instances" / "p01"
 
 
 def main() -> None:
     # Data
-    inst = eo.read_instance(instance_dir())
+    inst = example_instance(["E09000007", "E09000014"])  # quick mode (CI): a part of it
     by = sys.argv[2] if len(sys.argv) > 2 else "borough"
-    if quick_mode(False):  # CI: two boroughs, solved in seconds
-        inst = borough_subset(inst, ["E09000007", "E09000014"])
-    elif not (REPO / "data" / "ncl_pilot").exists() and len(sys.argv) == 1:
-        inst = inst.with_scenario(periods=2, floor_from_period=None)  # quick demo
 
     # Model and solve: each group alone with its pro rata share of budget and targets,
     # and all jointly (groups in parallel on Dask)

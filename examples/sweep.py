@@ -1,36 +1,19 @@
 """What-if sweep: 24 scenarios of targets, retention, reach and land values on Dask.
 
-Usage: ``python examples/sweep.py [INSTANCE_DIR]`` (default: the NCL sample
-``data/ncl_pilot``, else the known-answer instance ``../shared/instances/p01``).
+Usage: ``python examples/sweep.py [INSTANCE_DIR]``
+(default: the NCL sample ``data/ncl_pilot``).
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from _quick import example_instance
 
-from _quick import QUICK_BOROUGHS, borough_subset, quick_mode
-
-import estates_opt as eo
 from estates_opt.scenarios import ScenarioSet, run_scenarios
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def instance_dir() -> Path:
-    if len(sys.argv) > 1:
-        return Path(sys.argv[1])
-    sample = REPO / "data" / "ncl_pilot"
-    return sample if sample.exists() else REPO.parent / "shared" / "instances" / "p01"
 
 
 def main() -> None:
     # Data
-    inst = eo.read_instance(instance_dir())
-    if quick_mode(False):  # CI: one borough, solved in seconds
-        inst = borough_subset(inst, QUICK_BOROUGHS)
-    elif not (REPO / "data" / "ncl_pilot").exists() and len(sys.argv) == 1:
-        inst = inst.with_scenario(periods=2, floor_from_period=None)  # quick demo
+    inst = example_instance()  # quick mode (CI): a part of it
     print(inst)
 
     # Model: a grid of variations on the base scenario
