@@ -7,13 +7,8 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-from pathlib import Path
 
 import pytest
-
-# benchmarks/ is a top-level package beside estates_opt, not installed with it.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import estates_opt as eo
 from benchmarks.__main__ import main as bench_main
