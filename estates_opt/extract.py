@@ -181,9 +181,7 @@ def plan_from_solution(
     cash = _cash_flow(instance, dispose, start, pairs, is_open)
     kpis = _kpis(instance, model, table, proj, pairs, cash, load, cap, assignments, dispose, start)
     objective = model.objective(solution)
-    bound = (
-        result.bound if result.status is not Status.OPTIMAL or result.bound is not None else None
-    )
+    bound = result.bound
     if result.status is Status.OPTIMAL and bound is None:
         bound = objective
     gap = None if bound is None else abs(bound - objective) / max(1.0, abs(objective))

@@ -9,13 +9,25 @@ import pandas as pd
 from estates_opt.errors import InputError, Problem
 from estates_opt.instance import Instance
 
-__all__ = ["subset_instance"]
+__all__ = ["group_names", "subset_instance"]
 
 
 def _group(frame: pd.DataFrame, by: str, what: str) -> pd.Series:
     if by not in frame.columns:
-        raise InputError(Problem(what, f"no column '{by}' to group by."))
+        raise InputError(
+            Problem(
+                what,
+                f"column '{by}' not found; expected a column of both sites and zones to split by.",
+            )
+        )
     return frame[by].astype(str)
+
+
+def group_names(instance: Instance, by: str = "borough") -> list[str]:
+    """The values of column ``by`` over sites and zones, sorted."""
+    return sorted(
+        set(_group(instance.sites, by, "sites")) | set(_group(instance.zones, by, "zones"))
+    )
 
 
 def subset_instance(

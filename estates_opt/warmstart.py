@@ -22,6 +22,7 @@ from estates_opt.errors import InputError
 from estates_opt.instance import Instance
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.build import build_model
+from estates_opt.split import group_names
 
 __all__ = ["partition_start"]
 
@@ -61,7 +62,7 @@ def partition_start(
 ) -> np.ndarray | None:
     """A feasible solution vector of ``model`` from per-part solves, or None."""
     began = time.perf_counter()
-    groups = sorted(set(instance.sites[by].astype(str)) | set(instance.zones[by].astype(str)))
+    groups = group_names(instance, by)
     if len(groups) < 2:
         return None
     part_options = dataclasses.replace(

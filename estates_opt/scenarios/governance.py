@@ -28,9 +28,9 @@ from typing import Any
 import pandas as pd
 
 from estates_opt.check import check
-from estates_opt.errors import InputError, Problem
 from estates_opt.instance import Instance
 from estates_opt.scenarios.run import PlanRecord, Progress, solve_many
+from estates_opt.split import group_names
 
 __all__ = ["GovernanceResult", "compare_governance", "split_instance"]
 
@@ -58,25 +58,9 @@ class GovernanceResult:
     message: str = ""
 
 
-def _column(frame: pd.DataFrame, by: str, what: str) -> pd.Series:
-    if by not in frame.columns:
-        raise InputError(
-            Problem(
-                what,
-                f"column '{by}' not found; expected a column of both sites and zones to split by.",
-            )
-        )
-    return frame[by].astype(str)
-
-
 def split_instance(instance: Instance, by: str = "borough") -> dict[str, Instance]:
     """One instance per group (targets and budget shared by population)."""
-    site_group = _column(instance.sites, by, "sites")
-    zone_group = _column(instance.zones, by, "zones")
-    return {
-        group: instance.subset([group], by=by)
-        for group in sorted(set(site_group) | set(zone_group))
-    }
+    return {group: instance.subset([group], by=by) for group in group_names(instance, by)}
 
 
 def _union(records: Mapping[str, PlanRecord]) -> PlanRecord:
