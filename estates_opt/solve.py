@@ -7,28 +7,25 @@ import logging
 import time
 from collections.abc import Sequence
 
-import numpy as np
-
 from estates_opt.backends.base import (
-    Backend,
     ProgressCallback,
     SolveOptions,
-    SolverResult,
     get_backend,
 )
+from estates_opt.decomposition import run_backend, solve_decomposed
 from estates_opt.diagnose import diagnose
 from estates_opt.equity import equity_rules
-from estates_opt.errors import EstatesOptError, SolverError
 from estates_opt.extract import empty_plan, plan_from_solution
 from estates_opt.instance import Instance
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.build import build_model
 from estates_opt.model.rules import Rule, apply_rules
-from estates_opt.model.scaling import scaled, unscale_result
 from estates_opt.plan import Plan
 from estates_opt.status import Status
-from estates_opt.verify import verified
 from estates_opt.warmstart import partition_start
+
+LAGRANGIAN_MIN_ARCS = 50_000
+"""The Lagrangian phase runs by default on models with at least this many x columns."""
 
 __all__ = ["solve"]
 
@@ -47,6 +44,7 @@ def solve(
     diagnose_infeasible: bool = True,
     on_progress: ProgressCallback | None = None,
     warm_start: bool | None = None,
+    lagrangian: bool | None = None,
 ) -> Plan:
     """Optimise an instance (MODEL.md sections 3-5) and return the plan.
 
@@ -65,6 +63,9 @@ def solve(
     warm_start : solve each borough alone first and hand the joined plan to the solver
         as a MIP start (see :mod:`estates_opt.warmstart`); None (default) does so for
         estates with more than 1,000 binary decisions.
+    lagrangian : run the Lagrangian phase of :mod:`estates_opt.decomposition` first (a
+        bound, a plan and fixed decisions, then the solver on what is left); None
+        (default) does so for models with at least 50,000 assignment columns.
     on_progress : called with (incumbent NPV, best bound, gap) as the solver improves them
         (HiGHS only).
 
@@ -94,7 +95,12 @@ def solve(
         warm_s = time.perf_counter() - began
         if time_limit is not None:
             options = dataclasses.replace(options, time_limit=max(1.0, time_limit - warm_s))
-    result = _run(backend, model, options, start)
+    result = None
+    if lagrangian or (lagrangian is None and _worth_decomposing(model)):
+        seconds = 60.0 if time_limit is None else 0.5 * max(1.0, time_limit - warm_s)
+        result = solve_decomposed(backend, model, options, start, seconds=seconds)
+    if result is None:
+        result = run_backend(backend, model, options, start)
     timings = {"build_s": build_s, "solve_s": result.solve_seconds}
     if start is not None or warm_s:
         timings["warm_start_s"] = warm_s
@@ -109,20 +115,6 @@ def solve(
     return empty_plan(instance, result, timings, shortfalls)
 
 
-def _run(
-    backend: Backend, model: ModelArrays, options: SolveOptions, start: np.ndarray | None
-) -> SolverResult:
-    """Solve with money rescaled, then check the solution against the unscaled rows."""
-    solver_model, money = scaled(model)
-    try:
-        result = backend.solve(solver_model, options, start)
-    except (KeyboardInterrupt, EstatesOptError):
-        raise
-    except Exception as err:
-        raise SolverError(f"solver {backend.name!r} failed: {err}") from err
-    if not isinstance(result.status, Status):
-        return SolverResult(
-            Status.NO_SOLUTION, None, None, None, result.solver, result.solve_seconds,
-            f"solver {backend.name!r} returned an unknown status {result.status!r}",
-        )  # fmt: skip
-    return verified(unscale_result(result, money), model, backend, options)
+def _worth_decomposing(model: ModelArrays) -> bool:
+    """Auto rule for the Lagrangian phase (see docs/decisions.md)."""
+    return model.num_integer > 0 and model.blocks["x"].size >= LAGRANGIAN_MIN_ARCS
