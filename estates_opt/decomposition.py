@@ -2,7 +2,9 @@
 
 1. :func:`~estates_opt.lagrangian.lagrangian_bound` runs on the money-scaled model. If
    its plan is already proved within the gap, that plan is the answer.
-2. Otherwise the binaries it fixed are fixed in a copy of the model, which also gets
+2. Otherwise a *core* heuristic solves the model with every binary that stayed steady
+   in the last steps fixed (a short MIP, for a better plan), the probes fix what cannot
+   beat that plan, and the binaries so fixed are fixed in a copy of the model, which also gets
    the cover rows and, where the free arcs are few, the strong arc links of
    :mod:`estates_opt.model.strengthen`; the backend solves that copy from the plan.
 3. The bound reported is ``min(L, max(B, F))``: ``L`` the Lagrangian bound, ``B`` the
@@ -31,6 +33,9 @@ __all__ = ["MAX_LINKS", "restricted_model", "run_backend", "solve_decomposed"]
 
 MAX_LINKS = 60_000
 """Strong arc links are added to the restricted model only up to this many rows."""
+
+CORE_SECONDS = 20.0
+"""Most time spent on the core heuristic (the steady binaries fixed) before the MIP."""
 
 
 def _free_x_columns(model: ModelArrays) -> np.ndarray:
@@ -71,32 +76,47 @@ def solve_decomposed(
     lag = lagrangian_bound(solver_model, seconds=seconds, mip_gap=half_gap, start=start)
     if lag is None:
         return None
-    lag_bound = lag.bound * money
-    spent = time.perf_counter() - began
     label = "Lagrangian relaxation"
     if lag.solution is not None and lag.gap() <= half_gap:
         plan = np.asarray(lag.solution, dtype=float)
         result = SolverResult(
-            Status.OPTIMAL, plan, model.objective(plan), lag_bound, label, spent,
+            Status.OPTIMAL, plan, model.objective(plan), lag.bound * money, label,
+            time.perf_counter() - began,
             f"proved by the Lagrangian bound after {lag.iterations} steps",
         )  # fmt: skip
         return verified(result, model, backend, options)
-    remaining = None
-    if options.time_limit is not None:
-        remaining = max(1.0, options.time_limit - spent)
-    inner = dataclasses.replace(options, mip_gap=half_gap, time_limit=remaining)
-    restricted = restricted_model(model, lag.lower, lag.upper)
-    result = run_backend(backend, restricted, inner, lag.solution)
-    if result.solution is None and result.status is Status.INFEASIBLE and lag.fixed:
-        return None  # fixings rest on the plan: never report infeasible because of them
+
+    def left() -> float | None:
+        if options.time_limit is None:
+            return None
+        return max(1.0, options.time_limit - (time.perf_counter() - began))
+
+    quiet = dataclasses.replace(options, mip_gap=half_gap, progress=None)
+    best = None if lag.solution is None else (lag.objective, lag.solution)
+    if best is not None and lag.steady.any():
+        limit = CORE_SECONDS if left() is None else min(CORE_SECONDS, left() / 3)
+        core = restricted_model(model, *lag.core())
+        found = run_backend(backend, core, dataclasses.replace(quiet, time_limit=limit), best[1])
+        if found.objective is not None and found.objective / money > best[0]:
+            best = (found.objective / money, found.solution)
+    lower, upper, fixed, given_up = model.lower, model.upper, 0, -np.inf
+    if best is not None:
+        lower, upper, fixed, given_up = lag.fixings(best[0], half_gap)
+    restricted = restricted_model(model, lower, upper)
+    inner = dataclasses.replace(options, mip_gap=half_gap, time_limit=left())
+    result = run_backend(backend, restricted, inner, None if best is None else best[1])
+    if result.solution is None and fixed:
+        return None  # the fixings rest on the plan: never report a failure because of them
+    lag_bound = lag.bound * money
     bound = lag_bound
     if result.bound is not None:
-        bound = min(lag_bound, max(result.bound, lag.fixed_bound * money))
+        bound = min(lag_bound, max(result.bound, given_up * money))
     status = result.status
     if result.objective is not None:
+        bound = max(bound, result.objective)  # round-off: no bound lies below a plan
         gap = (bound - result.objective) / max(1.0, abs(bound))
         status = Status.OPTIMAL if gap <= options.mip_gap else Status.FEASIBLE
-    message = f"{result.message}; {label}: {lag.fixed} binaries fixed, bound {lag_bound:.6g}"
+    message = f"{result.message}; {label}: {fixed} binaries fixed, bound {lag_bound:.6g}"
     return dataclasses.replace(
         result, status=status, bound=bound, solve_seconds=time.perf_counter() - began,
         solver=f"{result.solver} + {label.lower()}", message=message,

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
@@ -50,26 +51,61 @@ log = logging.getLogger(__name__)
 MIP_MASTER_LIMIT = 2000
 """Masters with at most this many binaries are solved as MIPs, larger ones as LPs."""
 
+HEURISTIC_EVERY = 25
+"""Every this many steps the master's binaries are completed into a plan."""
+
+STEADY_STEPS = 50
+"""A binary with one value over this many last steps counts as steady (see ``core``)."""
+
+PROBE_COMPLETIONS = 30
+"""The flipped masters with the highest bounds that are completed into plans."""
+
 
 @dataclass(frozen=True)
 class LagrangianResult:
-    """What the relaxation found, in the model's own units."""
+    """What the relaxation found, in the (scaled) model's own units.
+
+    ``probe_bounds[i]`` bounds every plan in which binary ``probe_columns[i]`` differs
+    from ``probe_values[i]`` (inf where it was not probed); ``steady`` marks binaries that
+    kept one value over the last steps of the search.
+    """
 
     bound: float
     objective: float | None
     solution: np.ndarray | None
-    lower: np.ndarray
-    upper: np.ndarray
-    fixed: int
-    fixed_bound: float
     iterations: int
     seconds: float
+    lower: np.ndarray
+    upper: np.ndarray
+    probe_columns: np.ndarray
+    probe_values: np.ndarray
+    probe_bounds: np.ndarray
+    steady: np.ndarray
 
-    def gap(self) -> float:
-        """Relative gap between the bound and the best plan (inf without a plan)."""
-        if self.objective is None:
+    def gap(self, objective: float | None = None) -> float:
+        """Relative gap between the bound and a plan (default: the best found)."""
+        objective = self.objective if objective is None else objective
+        if objective is None:
             return float("inf")
-        return (self.bound - self.objective) / max(1.0, abs(self.bound))
+        return (self.bound - objective) / max(1.0, abs(self.bound))
+
+    def fixings(self, incumbent: float, gap: float) -> tuple[np.ndarray, np.ndarray, int, float]:
+        """Column bounds fixing every binary whose flip cannot beat ``incumbent`` by
+        ``gap`` (relative); also how many were fixed and the best bound given up."""
+        threshold = incumbent + gap * max(1.0, abs(incumbent))
+        hopeless = self.probe_bounds <= threshold
+        lower, upper = self.lower.copy(), self.upper.copy()
+        columns = self.probe_columns[hopeless]
+        lower[columns] = upper[columns] = self.probe_values[hopeless]
+        given_up = float(self.probe_bounds[hopeless].max(initial=-np.inf))
+        return lower, upper, int(hopeless.sum()), given_up
+
+    def core(self) -> tuple[np.ndarray, np.ndarray]:
+        """Column bounds fixing every binary that stayed steady: a heuristic restriction."""
+        lower, upper = self.lower.copy(), self.upper.copy()
+        columns = self.probe_columns[self.steady]
+        lower[columns] = upper[columns] = self.probe_values[self.steady]
+        return lower, upper
 
 
 def _pattern(matrix: sp.spmatrix) -> sp.csr_array:
@@ -176,6 +212,20 @@ class _Relaxation:
         )
         return to_highs_lp(sub)
 
+    def master_cost(
+        self, base_cost: np.ndarray, phi_base: np.ndarray, phi_max: np.ndarray
+    ) -> np.ndarray:
+        """The master's objective: its own costs plus the site values it switches on."""
+        cost = base_cost + self.open_map.T @ phi_base
+        return cost + self.built_map.T @ (phi_max - phi_base)
+
+    def served(self, values: np.ndarray, x_base: np.ndarray, x_max: np.ndarray) -> np.ndarray:
+        """Share of each coverage row served by the knapsacks at the master's choice."""
+        open_now = np.clip(1.0 + self.open_map @ values, 0.0, 1.0)
+        built_now = np.minimum(1.0, self.built_map @ values)
+        share = x_base * open_now[self.outer] + (x_max - x_base) * built_now[self.outer]
+        return np.bincount(self.cov, weights=share, minlength=self.num_cov)
+
     def knapsacks(self, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """x shares and values per capacity row, at base and at full project capacity."""
         profit = self.cost - lam[self.cov]
@@ -198,7 +248,7 @@ class _Master:
             lp.integrality_ = []
         self.h = _Highs()
         self.h.setOptionValue("output_flag", False)
-        self.h.setOptionValue("mip_rel_gap", 1e-6)
+        self.h.setOptionValue("mip_rel_gap", 1e-5)
         self.h.passModel(lp)
         self.base_cost = np.asarray(lp.col_cost_)
         self.n = len(self.base_cost)
@@ -223,14 +273,16 @@ class _Master:
             bound = info.objective_function_value
         return float(bound), np.asarray(self.h.getSolution().col_value)
 
-    def flipped(self, cost: np.ndarray, column: int, value: float, time_limit: float) -> float:
-        """Master bound with one binary forced to ``value`` (-inf if that is infeasible)."""
+    def flipped(
+        self, cost: np.ndarray, column: int, value: float, time_limit: float
+    ) -> tuple[float, np.ndarray | None]:
+        """Master bound and solution with one binary forced to ``value`` (-inf: infeasible)."""
         lower = self.h.getLp().col_lower_[column]
         upper = self.h.getLp().col_upper_[column]
         self.h.changeColBounds(column, value, value)
         found = self.solve(cost, time_limit)
         self.h.changeColBounds(column, lower, upper)
-        return -np.inf if found is None else found[0]
+        return (-np.inf, None) if found is None else found
 
 
 class _Completion:
@@ -266,11 +318,11 @@ def lagrangian_bound(
     start: np.ndarray | None = None,
     max_iterations: int = 3000,
 ) -> LagrangianResult | None:
-    """Bound, best plan and fixings for a (money-scaled) model; None if it does not apply.
+    """Bound, best plan and probes for a (money-scaled) model; None if it does not apply.
 
-    ``start`` is a known feasible solution (its NPV seeds the step size). The search
-    stops when the bound proves the best plan within ``mip_gap``, after ``seconds``, or
-    when the steps become too small to matter.
+    ``start`` is a known feasible solution. The search stops when the bound proves the
+    best plan within ``mip_gap``, after three quarters of ``seconds`` (the rest goes to
+    probing), or when the steps become too small to matter.
     """
     began = time.perf_counter()
     if model.blocks["x"].size == 0 or len(model.rows_of("coverage")) == 0:
@@ -278,79 +330,83 @@ def lagrangian_bound(
     relax = _Relaxation(model)
     master = _Master(relax)
     complete = _Completion(model)
-    best_obj, best_sol = None, None
+    best: tuple[float, np.ndarray] | None = None
     if start is not None:
-        best_obj, best_sol = model.objective(start), np.asarray(start)
+        best = (model.objective(start), np.asarray(start, dtype=float))
+
+    def offer(values: np.ndarray) -> None:
+        nonlocal best
+        full = np.zeros(model.num_cols)
+        full[relax.master_cols] = values
+        plan = complete.plan(full)
+        if plan is not None and (best is None or plan[0] > best[0]):
+            best = plan
 
     lam = np.full(relax.num_cov, -np.inf)
     np.maximum.at(lam, relax.cov, relax.cost)
     lam = np.where(np.isfinite(lam), lam, 0.0)
     step, stall, best_bound, best_lam = 2.0, 0, np.inf, lam.copy()
+    recent: list[np.ndarray] = []
+    direction = None
     iteration, deadline = 0, began + 0.75 * seconds
-    heuristic_every = 10
     for iteration in range(1, max_iterations + 1):
         now = time.perf_counter()
         if now > deadline:
             break
         x_base, phi_base, x_max, phi_max = relax.knapsacks(lam)
-        cost = master.base_cost + relax.open_map.T @ phi_base
-        cost = cost + relax.built_map.T @ (phi_max - phi_base)
-        found = master.solve(cost, deadline - now)
+        found = master.solve(relax.master_cost(master.base_cost, phi_base, phi_max), deadline - now)
         if found is None:
             return None
         master_bound, values = found
         bound = lam.sum() + phi_base.sum() + master_bound + model.objective_offset
-        if bound < best_bound - 1e-9 * abs(best_bound if np.isfinite(best_bound) else 1.0):
+        recent = [*recent[-(STEADY_STEPS - 1) :], np.round(values[relax.binary])]
+        if bound < best_bound - 1e-9 * max(1.0, abs(bound)):
             best_bound, best_lam, stall = bound, lam.copy(), 0
         else:
             stall += 1
             if stall >= 20:
                 step, stall = step / 2, 0
-        if iteration % heuristic_every == 1:
-            full = np.zeros(model.num_cols)
-            full[relax.master_cols] = values
-            plan = complete.plan(full)
-            if plan is not None and (best_obj is None or plan[0] > best_obj):
-                best_obj, best_sol = plan
-        if (
-            best_obj is not None
-            and best_bound - best_obj <= mip_gap * max(1.0, abs(best_bound)) / 2
-        ):
+        if iteration % HEURISTIC_EVERY == 1:
+            offer(values)
+        if best is not None and best_bound - best[0] <= mip_gap * max(1.0, abs(best_bound)):
             break
-        # subgradient of L: 1 - (served share) per coverage row, at the master's choice
-        open_now = 1.0 + relax.open_map @ values
-        built_now = np.minimum(1.0, relax.built_map @ values)
-        share_base = x_base * np.clip(open_now, 0, 1)[relax.outer]
-        share = share_base + (x_max - x_base) * built_now[relax.outer]
-        served = np.bincount(relax.cov, weights=share, minlength=relax.num_cov)
-        grad = 1.0 - served
+        grad = 1.0 - relax.served(values, x_base, x_max)
+        # deflected subgradient (Camerini, Fratta and Maffioli 1975): fewer zig-zags
+        if direction is not None and direction @ direction > 0:
+            grad = grad + max(0.0, -1.5 * (grad @ direction) / (direction @ direction)) * direction
+        direction = grad
         norm = grad @ grad
         if norm < 1e-12 or step < 1e-6:
             break
-        target = best_obj if best_obj is not None else bound - 0.05 * max(1.0, abs(bound))
+        target = best[0] if best is not None else bound - 0.05 * max(1.0, abs(bound))
         lam = lam - step * max(bound - target, 1e-9 * max(1.0, abs(bound))) / norm * grad
 
-    lower, upper = model.lower.copy(), model.upper.copy()
-    fixed, fixed_bound = 0, -np.inf
-    if best_obj is not None and np.isfinite(best_bound):
-        fixed, fixed_bound = _probe(
-            relax, master, best_lam, best_obj, mip_gap, lower, upper, began + seconds
-        )
+    binaries = np.flatnonzero(relax.binary)
+    probe_values = np.zeros(len(binaries))
+    probe_bounds = np.full(len(binaries), np.inf)
+    if np.isfinite(best_bound):
+        probe_values, probe_bounds = _probe(relax, master, best_lam, offer, began + seconds)
+    steady = np.zeros(len(binaries), dtype=bool)
+    if len(recent) == STEADY_STEPS:
+        stack = np.vstack(recent)
+        steady = np.all(stack == stack[-1], axis=0) & (stack[-1] == probe_values)
     seconds_used = time.perf_counter() - began
     log.info(
-        "lagrangian: bound %.6g, plan %s, %d fixed, %d steps, %.1f s",
-        best_bound, best_obj, fixed, iteration, seconds_used,
+        "lagrangian: bound %.6g, plan %s, %d steps, %.1f s",
+        best_bound, None if best is None else best[0], iteration, seconds_used,
     )  # fmt: skip
     return LagrangianResult(
         bound=float(best_bound),
-        objective=None if best_obj is None else float(best_obj),
-        solution=best_sol,
-        lower=lower,
-        upper=upper,
-        fixed=fixed,
-        fixed_bound=float(fixed_bound),
+        objective=None if best is None else float(best[0]),
+        solution=None if best is None else best[1],
         iterations=iteration,
         seconds=seconds_used,
+        lower=model.lower.copy(),
+        upper=model.upper.copy(),
+        probe_columns=relax.master_cols[binaries],
+        probe_values=probe_values,
+        probe_bounds=probe_bounds,
+        steady=steady,
     )
 
 
@@ -358,32 +414,30 @@ def _probe(
     relax: _Relaxation,
     master: _Master,
     lam: np.ndarray,
-    incumbent: float,
-    mip_gap: float,
-    lower: np.ndarray,
-    upper: np.ndarray,
+    offer: Callable[[np.ndarray], None],
     deadline: float,
-) -> tuple[int, float]:
-    """Fix each binary whose flip cannot beat the incumbent by half the gap."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flip each binary of the master at the best multipliers.
+
+    Returns the master's binary values and, per binary, the bound with it flipped. The
+    flipped masters with the highest bounds are completed into plans (``offer``).
+    """
     _, phi_base, _, phi_max = relax.knapsacks(lam)
-    cost = master.base_cost + relax.open_map.T @ phi_base
-    cost = cost + relax.built_map.T @ (phi_max - phi_base)
+    cost = relax.master_cost(master.base_cost, phi_base, phi_max)
     constant = lam.sum() + phi_base.sum() + relax.model.objective_offset
+    binaries = np.flatnonzero(relax.binary)
+    bounds = np.full(len(binaries), np.inf)
     found = master.solve(cost, max(1.0, deadline - time.perf_counter()))
     if found is None:
-        return 0, -np.inf
-    _, values = found
-    threshold = incumbent + mip_gap * max(1.0, abs(incumbent)) / 2
-    fixed, fixed_bound = 0, -np.inf
-    for j in np.flatnonzero(relax.binary):
-        remaining = deadline - time.perf_counter()
-        if remaining <= 0:
+        return np.zeros(len(binaries)), bounds
+    values = np.round(found[1])
+    flipped: list[np.ndarray | None] = [None] * len(binaries)
+    for i, j in enumerate(binaries):
+        if time.perf_counter() > deadline:
             break
-        value = round(values[j])
-        flip_bound = constant + master.flipped(cost, int(j), 1.0 - value, remaining)
-        if flip_bound <= threshold:
-            column = relax.master_cols[j]
-            lower[column] = upper[column] = value
-            fixed += 1
-            fixed_bound = max(fixed_bound, flip_bound)
-    return fixed, fixed_bound
+        bound, flipped[i] = master.flipped(cost, int(j), 1.0 - values[j], 1.0)
+        bounds[i] = constant + bound
+    for i in np.argsort(-bounds)[:PROBE_COMPLETIONS]:
+        if flipped[i] is not None and np.isfinite(bounds[i]) and time.perf_counter() < deadline:
+            offer(flipped[i])
+    return values[binaries], bounds
