@@ -77,12 +77,13 @@ def solve_decomposed(
     if lag is None:
         return None
     label = "Lagrangian relaxation"
-    if lag.solution is not None and lag.gap() <= half_gap:
+    if lag.solution is not None and (lag.proved or lag.gap() <= half_gap):
         plan = np.asarray(lag.solution, dtype=float)
+        bound = max(lag.bound * money, model.objective(plan))
         result = SolverResult(
-            Status.OPTIMAL, plan, model.objective(plan), lag.bound * money, label,
+            Status.OPTIMAL, plan, model.objective(plan), bound, label,
             time.perf_counter() - began,
-            f"proved by the Lagrangian bound after {lag.iterations} steps",
+            f"proved by the Lagrangian bound ({lag.iterations} steps, {lag.nodes} nodes)",
         )  # fmt: skip
         return verified(result, model, backend, options)
 
@@ -115,7 +116,7 @@ def solve_decomposed(
     if result.objective is not None:
         bound = max(bound, result.objective)  # round-off: no bound lies below a plan
         gap = (bound - result.objective) / max(1.0, abs(bound))
-        status = Status.OPTIMAL if gap <= options.mip_gap else Status.FEASIBLE
+        status = Status.OPTIMAL if gap <= options.mip_gap + 1e-12 else Status.FEASIBLE
     message = f"{result.message}; {label}: {fixed} binaries fixed, bound {lag_bound:.6g}"
     return dataclasses.replace(
         result, status=status, bound=bound, solve_seconds=time.perf_counter() - began,

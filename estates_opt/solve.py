@@ -25,7 +25,10 @@ from estates_opt.status import Status
 from estates_opt.warmstart import partition_start
 
 LAGRANGIAN_MIN_ARCS = 50_000
-"""The Lagrangian phase runs by default on models with at least this many x columns."""
+"""The Lagrangian phase runs by default on models with at least this many x columns..."""
+
+LAGRANGIAN_MAX_BINARIES = 500
+"""...and at most this many binaries (beyond, each master solve costs seconds)."""
 
 __all__ = ["solve"]
 
@@ -65,7 +68,8 @@ def solve(
         estates with more than 1,000 binary decisions.
     lagrangian : run the Lagrangian phase of :mod:`estates_opt.decomposition` first (a
         bound, a plan and fixed decisions, then the solver on what is left); None
-        (default) does so for models with at least 50,000 assignment columns.
+        (default) does so for models with at least 50,000 assignment columns and at most
+        500 binaries (large location problems: OR-Library ``capa``-``capc``).
     on_progress : called with (incumbent NPV, best bound, gap) as the solver improves them
         (HiGHS only).
 
@@ -97,7 +101,7 @@ def solve(
             options = dataclasses.replace(options, time_limit=max(1.0, time_limit - warm_s))
     result = None
     if lagrangian or (lagrangian is None and _worth_decomposing(model)):
-        seconds = 60.0 if time_limit is None else 0.5 * max(1.0, time_limit - warm_s)
+        seconds = 120.0 if time_limit is None else 0.85 * max(1.0, time_limit - warm_s)
         result = solve_decomposed(backend, model, options, start, seconds=seconds)
     if result is None:
         result = run_backend(backend, model, options, start)
@@ -117,4 +121,7 @@ def solve(
 
 def _worth_decomposing(model: ModelArrays) -> bool:
     """Auto rule for the Lagrangian phase (see docs/decisions.md)."""
-    return model.num_integer > 0 and model.blocks["x"].size >= LAGRANGIAN_MIN_ARCS
+    return (
+        0 < model.num_integer <= LAGRANGIAN_MAX_BINARIES
+        and model.blocks["x"].size >= LAGRANGIAN_MIN_ARCS
+    )

@@ -5,8 +5,10 @@ Each part gets its population share of the targets and of the capital budget
 whole estate: every zone is served inside its own part, the cash rows add up period by
 period, and the targets add up to the whole. The union is handed to the solver as a
 MIP start, which matters on London-size estates where the solver's own heuristics
-find a first plan late. Parts that are infeasible or time out are left out and the
-start is dropped (the solver then starts from nothing).
+find a first plan late. A part that cannot plan alone (infeasible or out of time, such
+as the City of London with its share of the targets) is joined to the next part in
+order; if the last parts still cannot plan, the start is dropped (the solver then starts
+from nothing).
 """
 
 from __future__ import annotations
@@ -74,18 +76,26 @@ def partition_start(
     )
     disposals: dict[str, int] = {}
     starts: dict[str, int] = {}
+    pending: list[str] = []  # parts that could not plan alone ride with the next one
     for group in groups:
+        names = [*pending, group]
         try:
-            part = instance.subset([group], by=by)
+            part = instance.subset(names, by=by)
         except InputError as err:
-            log.info("warm start: part %s skipped (%s)", group, err)
-            return None
+            log.info("warm start: part %s skipped (%s)", "+".join(names), err)
+            pending = names
+            continue
         found = _part_decisions(part, backend, part_options)
         if found is None:
-            log.info("warm start: part %s has no plan; no start", group)
-            return None
+            log.info("warm start: part %s has no plan alone; joined to the next", group)
+            pending = names
+            continue
+        pending = []
         disposals |= found[0]
         starts |= found[1]
+    if pending:
+        log.info("warm start: parts %s have no plan; no start", "+".join(pending))
+        return None
     fixed = _fix_binaries(instance, model, disposals, starts)
     lp = dataclasses.replace(fixed, integer=np.zeros_like(fixed.integer))
     result = backend.solve(lp, dataclasses.replace(options, progress=None, log=False))

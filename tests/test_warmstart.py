@@ -9,6 +9,7 @@ from small import GP, instance, site, zone
 import estates_opt as eo
 from estates_opt.backends.base import SolveOptions, get_backend
 from estates_opt.model.build import build_model
+from estates_opt.verify import worst_violation
 from estates_opt.warmstart import partition_start
 
 
@@ -46,8 +47,18 @@ def test_warm_start_keeps_the_optimum(two_boroughs) -> None:
     assert eo.check(two_boroughs, warm).ok
 
 
-def test_no_start_when_a_part_cannot_plan_alone(shared_instances) -> None:
-    # p02's boroughs are not self-sufficient (zones out of reach within a borough)
+def test_a_part_that_cannot_plan_alone_rides_with_the_next(shared_instances) -> None:
+    # p02's boroughs are not self-sufficient (zones out of reach within a borough): the
+    # failing part is joined to the next, and the start is still feasible for the whole
     p02 = eo.read_instance(shared_instances / "p02")
     model = build_model(p02)
-    assert partition_start(p02, model, get_backend("highs"), SolveOptions()) is None
+    start = partition_start(p02, model, get_backend("highs"), SolveOptions())
+    assert start is not None
+    assert worst_violation(model, start)[0] <= 1e-6
+
+
+def test_no_start_when_the_parts_cannot_plan_even_together(shared_instances) -> None:
+    p02 = eo.read_instance(shared_instances / "p02")
+    impossible = p02.with_scenario(housing_target=1e9)
+    model = build_model(impossible)
+    assert partition_start(impossible, model, get_backend("highs"), SolveOptions()) is None

@@ -53,8 +53,13 @@ def nested_knapsack(
     if len(good) == 0:
         return shares, values
     ratio = profit[good] / weight[good]
-    order = np.lexsort((-ratio, inner[good]))
-    first = _fill(order, inner[good], weight[good], inner_cap)
+    # an inner group that could hold its whole outer group never binds: skip that pass
+    binding = inner_cap[inner[good]] < outer_cap[outer[good]]
+    first = np.ones(len(good))
+    if binding.any():
+        some = np.flatnonzero(binding)
+        order = np.lexsort((-ratio[some], inner[good][some]))
+        first[some] = _fill(order, inner[good][some], weight[good][some], inner_cap)
     kept = weight[good] * first
     order = np.lexsort((-ratio, outer[good]))
     second = _fill(order, outer[good], kept, outer_cap)
