@@ -413,7 +413,7 @@ def _build_registry() -> dict[str, Case]:
                     group="orlib",
                     read=_orlib_reader(path, capacity),
                     size=_size_of(100, 1000, 1, 1),
-                    mip_gap=1e-6,
+                    mip_gap=1e-4,
                     time_limit=60.0,
                     known_cost=optima.get(key),
                     targets={"solve_s": 60.0},

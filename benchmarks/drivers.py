@@ -170,6 +170,8 @@ def run_case_inline(
             result["cost"] = cost
             result["known_cost"] = case.known_cost
             result["cost_rel_error"] = abs(cost - case.known_cost) / case.known_cost
+            if result.get("bound") is not None:  # the proved gap on the cost scale
+                result["cost_gap"] = (cost - (fixed - float(result["bound"]))) / cost
     if case.known_npv is not None and result.get("objective") is not None:
         result["known_npv"] = case.known_npv
         result["npv_rel_error"] = abs(result["objective"] - case.known_npv) / abs(case.known_npv)

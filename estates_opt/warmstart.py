@@ -1,14 +1,15 @@
 """A first plan for the solver: solve each borough on its own, then join the plans.
 
-Each part gets its population share of the targets and of the capital budget
-(:meth:`Instance.subset`), so the union of feasible part plans is feasible for the
-whole estate: every zone is served inside its own part, the cash rows add up period by
-period, and the targets add up to the whole. The union is handed to the solver as a
+Each part gets its population share of the targets (:meth:`Instance.subset`) and its
+share of the estate's backlog as its share of the capital budget (the upkeep of kept
+sites is what the budget pays first), so the union of feasible part plans is feasible
+for the whole estate: every zone is served inside its own part, the cash rows add up
+period by period, and the targets add up to the whole. The union is handed to the solver as a
 MIP start, which matters on London-size estates where the solver's own heuristics
 find a first plan late. A part that cannot plan alone (infeasible or out of time, such
-as the City of London with its share of the targets) is joined to the next part in
-order; if the last parts still cannot plan, the start is dropped (the solver then starts
-from nothing).
+as the City of London, whose residents are served from its neighbours) is solved again
+together with the nearest part that could (by population-weighted centre); if even that
+fails, the start is dropped (the solver then starts from nothing).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import time
 
 import numpy as np
+import pandas as pd
 
 from estates_opt.backends.base import Backend, SolveOptions
 from estates_opt.errors import InputError
@@ -74,28 +76,30 @@ def partition_start(
         progress=None,
         log=False,
     )
-    disposals: dict[str, int] = {}
-    starts: dict[str, int] = {}
-    pending: list[str] = []  # parts that could not plan alone ride with the next one
+    plans: dict[tuple[str, ...], tuple[dict[str, int], dict[str, int]]] = {}
+    alone: list[str] = []  # parts that cannot plan alone: joined to their nearest part
     for group in groups:
-        names = [*pending, group]
-        try:
-            part = instance.subset(names, by=by)
-        except InputError as err:
-            log.info("warm start: part %s skipped (%s)", "+".join(names), err)
-            pending = names
-            continue
-        found = _part_decisions(part, backend, part_options)
+        found = _solve_part(instance, (group,), by, backend, part_options)
         if found is None:
-            log.info("warm start: part %s has no plan alone; joined to the next", group)
-            pending = names
-            continue
-        pending = []
-        disposals |= found[0]
-        starts |= found[1]
-    if pending:
-        log.info("warm start: parts %s have no plan; no start", "+".join(pending))
+            alone.append(group)
+        else:
+            plans[(group,)] = found
+    centre = _centres(instance, by)
+    for group in alone:
+        if not plans:
+            break
+        near = min(plans, key=lambda key: _distance(centre, group, key))
+        found = _solve_part(instance, (*near, group), by, backend, part_options)
+        log.info("warm start: part %s has no plan alone; with %s: %s", group, "+".join(near),
+                 "found" if found else "none")  # fmt: skip
+        if found is None:
+            return None
+        del plans[near]
+        plans[(*near, group)] = found
+    if not plans:
         return None
+    disposals = {k: v for found, _ in plans.values() for k, v in found.items()}
+    starts = {k: v for _, found in plans.values() for k, v in found.items()}
     fixed = _fix_binaries(instance, model, disposals, starts)
     lp = dataclasses.replace(fixed, integer=np.zeros_like(fixed.integer))
     result = backend.solve(lp, dataclasses.replace(options, progress=None, log=False))
@@ -108,6 +112,62 @@ def partition_start(
     solution = result.solution.copy()
     solution[model.integer] = np.round(solution[model.integer])
     return solution
+
+
+def _solve_part(
+    instance: Instance,
+    names: tuple[str, ...],
+    by: str,
+    backend: Backend,
+    options: SolveOptions,
+) -> tuple[dict[str, int], dict[str, int]] | None:
+    try:
+        part = _part(instance, list(names), by)
+    except InputError as err:
+        log.info("warm start: part %s skipped (%s)", "+".join(names), err)
+        return None
+    return _part_decisions(part, backend, options)
+
+
+def _centres(instance: Instance, by: str) -> pd.DataFrame:
+    """Population-weighted centre (x, y) and population of each part's zones."""
+    zones = instance.zones
+    point = zones.geometry.representative_point()
+    zones = pd.DataFrame(
+        {
+            "part": zones[by].astype(str),
+            "wx": point.x * zones["population"],
+            "wy": point.y * zones["population"],
+            "population": zones["population"],
+        }
+    )
+    sums = zones.groupby("part")[["wx", "wy", "population"]].sum()
+    return sums.assign(
+        x=sums["wx"] / sums["population"].where(sums["population"] > 0),
+        y=sums["wy"] / sums["population"].where(sums["population"] > 0),
+    )
+
+
+def _distance(centre: pd.DataFrame, group: str, key: tuple[str, ...]) -> float:
+    """Distance from a part's centre to the nearest centre of the parts in ``key``."""
+    if group not in centre.index:
+        return 0.0
+    here = centre.loc[group, ["x", "y"]].to_numpy(dtype=float)
+    there = centre.loc[[k for k in key if k in centre.index], ["x", "y"]].to_numpy(dtype=float)
+    found = np.hypot(*(there - here).T) if len(there) else np.array([np.inf])
+    return float(np.nan_to_num(found, nan=np.inf).min())
+
+
+def _part(instance: Instance, names: list[str], by: str) -> Instance:
+    """The part with its population share of the targets and its backlog share of the
+    capital budget: every part pays for the upkeep of its own sites, and the shares
+    still add up to the whole budget in every period."""
+    part = instance.subset(names, by=by, share_budget=False)
+    backlog = float(instance.sites["backlog_cost"].sum())
+    if backlog <= 0:
+        return instance.subset(names, by=by)
+    share = float(part.sites["backlog_cost"].sum()) / backlog
+    return part.with_scenario(capital_budget=tuple(b * share for b in instance.scenario.budgets))
 
 
 def _fix_binaries(

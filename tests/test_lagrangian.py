@@ -138,3 +138,22 @@ def test_capb_5000_is_proved_optimal_through_the_pipeline(shared_data: Path, tmp
     assert plan.status is eo.Status.OPTIMAL
     assert plan.mip_gap <= 1e-4
     assert fixed.sum() - plan.objective == pytest.approx(13656379.578, rel=1e-9)
+
+
+def test_the_command_line_runs_the_lagrangian_phase_on_request(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    import json
+
+    import estates_opt.cli
+
+    path = shared_data / "orlib" / "cap" / "cap71.txt"
+    _, fixed, _, _ = read_orlib_cap(path)
+    folder = eo.write_instance(orlib_cap_instance(path), tmp_path / "cap71")
+    out = tmp_path / "out"
+    args = ["-q", "solve", str(folder), "--out", str(out), "--lagrangian", "on"]
+    assert estates_opt.cli.main([*args, "--mip-gap", "1e-9"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal"
+    assert "lagrangian" in summary["solver"].lower()
+    assert fixed.sum() - summary["objective"] == pytest.approx(CAP_OPTIMA["cap71"], rel=1e-8)

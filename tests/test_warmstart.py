@@ -47,14 +47,28 @@ def test_warm_start_keeps_the_optimum(two_boroughs) -> None:
     assert eo.check(two_boroughs, warm).ok
 
 
-def test_a_part_that_cannot_plan_alone_rides_with_the_next(shared_instances) -> None:
-    # p02's boroughs are not self-sufficient (zones out of reach within a borough): the
-    # failing part is joined to the next, and the start is still feasible for the whole
-    p02 = eo.read_instance(shared_instances / "p02")
-    model = build_model(p02)
-    start = partition_start(p02, model, get_backend("highs"), SolveOptions())
+def test_a_part_that_cannot_plan_alone_is_joined_to_its_nearest_part() -> None:
+    # a third borough, B3, has residents but no site: its zone (next to B2) can only be
+    # served from B2, so B3 is solved again together with B2, not with the distant B1
+    sites = [
+        site("B1A", borough="B1", x=0.0, capacity_m2=100.0, market_value=50.0),
+        site("B1B", borough="B1", x=1_000.0, capacity_m2=200.0, market_value=10.0),
+        site("B2A", borough="B2", x=100_000.0, capacity_m2=100.0, market_value=50.0),
+        site("B2B", borough="B2", x=101_000.0, capacity_m2=400.0, market_value=10.0),
+    ]
+    zones = [
+        zone("B1z", borough="B1", x=500.0),
+        zone("B2z", borough="B2", x=100_500.0),
+        zone("B3z", borough="B3", x=101_500.0),
+    ]
+    three = instance(sites, zones, services={"gp": GP}, periods=2, capital_budget=100.0)
+    model = build_model(three)
+    start = partition_start(three, model, get_backend("highs"), SolveOptions())
     assert start is not None
     assert worst_violation(model, start)[0] <= 1e-6
+    plan = eo.solve(three, warm_start=True)
+    assert plan.status is eo.Status.OPTIMAL
+    assert eo.check(three, plan).ok
 
 
 def test_no_start_when_the_parts_cannot_plan_even_together(shared_instances) -> None:

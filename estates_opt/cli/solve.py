@@ -79,6 +79,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="stop after this many seconds with the best plan found",
     )
     parser.add_argument("--threads", type=_at_least(1, int), default=None, help="solver threads")
+    parser.add_argument(
+        "--lagrangian",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="Lagrangian phase before the solver (default auto: large location-type models)",
+    )
     parser.add_argument("--solver-log", action="store_true", help="show the solver's own log")
     parser.add_argument(
         "--overwrite", action="store_true", help="replace OUT_DIR if it already holds files"
@@ -102,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
                 time_limit=args.time_limit,
                 threads=args.threads,
                 log_solver=args.solver_log,
+                lagrangian={"auto": None, "on": True, "off": False}[args.lagrangian],
                 on_progress=lambda best, bound, gap: phase.update(
                     incumbent=best, bound=bound, gap=gap
                 ),

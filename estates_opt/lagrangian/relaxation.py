@@ -156,12 +156,31 @@ class Relaxation:
         """Share of each coverage row served by the knapsacks at the master's choice."""
         open_now = np.clip(1.0 + self.open_map @ values, 0.0, 1.0)
         built_now = np.minimum(1.0, self.built_map @ values)
-        share = x_base * open_now[self.outer] + (x_max - x_base) * built_now[self.outer]
-        return np.bincount(self.cov, weights=share, minlength=self.num_cov)
+        some = np.flatnonzero((x_base > 0) | (x_max > 0))  # most shares are zero
+        outer = self.outer[some]
+        share = x_base[some] * open_now[outer] + (x_max[some] - x_base[some]) * built_now[outer]
+        return np.bincount(self.cov[some], weights=share, minlength=self.num_cov)
 
-    def knapsacks(self, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """x shares and values per capacity row, at base and at full project capacity."""
+    def alive(self, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """Capacity rows that can still hold anything under the master's column bounds.
+
+        A row whose site is surely disposed (``open`` is 0 even at the lower bounds of d)
+        and where no project can be built adds nothing: its knapsack can be skipped.
+        """
+        can_open = 1.0 + self.open_map @ lower > 1e-9
+        can_build = self.built_map @ upper > 1e-9
+        return can_open | can_build
+
+    def knapsacks(
+        self, lam: np.ndarray, alive: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """x shares and values per capacity row, at base and at full project capacity.
+
+        Rows not ``alive`` get value 0 (they are switched off in the master anyway).
+        """
         profit = self.cost - lam[self.cov]
+        if alive is not None:
+            profit = np.where(alive[self.outer], profit, 0.0)
         args = (profit, self.weight, self.inner)
         x_base, phi_base = nested_knapsack(*args, self.av_base, self.outer, self.cap_base)
         if not self.with_projects:

@@ -120,6 +120,12 @@ class _Search:
         if start is not None:
             self.best = (model.objective(start), np.asarray(start, dtype=float))
         self.binaries = np.flatnonzero(self.relax.binary)
+        self.alive: np.ndarray | None = None
+
+    def restrict(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Set the master's column bounds (a node) and skip the rows they switch off."""
+        self.master.restrict(lower, upper)
+        self.alive = self.relax.alive(lower, upper)
 
     def threshold(self) -> float:
         """A bound at or below this cannot beat the best plan by the gap."""
@@ -138,7 +144,7 @@ class _Search:
     def evaluate(self, lam: np.ndarray, deadline: float) -> tuple | None:
         """(bound, master values, cost, knapsack shares) at ``lam``; None if infeasible."""
         relax = self.relax
-        x_base, phi_base, x_max, phi_max = relax.knapsacks(lam)
+        x_base, phi_base, x_max, phi_max = relax.knapsacks(lam, self.alive)
         cost = relax.master_cost(self.master.base_cost, phi_base, phi_max)
         found = self.master.solve(cost, max(0.05, deadline - time.perf_counter()))
         if found is None:
@@ -286,7 +292,7 @@ def _branch_and_bound(search: _Search, root: _Ascent, deadline: float) -> tuple[
             if -neg_bound <= search.threshold():
                 closed = max(closed, -neg_bound)
                 continue
-            master.restrict(lower, upper)
+            search.restrict(lower, upper)
             probed = search.probe(lam, deadline, completions=0)
             if probed is None:  # the node's master is infeasible: nothing below it
                 continue
@@ -299,7 +305,7 @@ def _branch_and_bound(search: _Search, root: _Ascent, deadline: float) -> tuple[
             free = np.flatnonzero(lower[search.binaries] < upper[search.binaries])
             if len(free) == 0:
                 # every binary decided: the node is one plan, its exact value by the LP
-                master.restrict(lower, upper)
+                search.restrict(lower, upper)
                 leaf = search.evaluate(lam, deadline)
                 if leaf is not None:
                     search.offer(leaf[1])
@@ -312,7 +318,7 @@ def _branch_and_bound(search: _Search, root: _Ascent, deadline: float) -> tuple[
             for value in (values[pick], 1.0 - values[pick]):
                 child_lower, child_upper = lower.copy(), upper.copy()
                 child_lower[column] = child_upper[column] = value
-                master.restrict(child_lower, child_upper)
+                search.restrict(child_lower, child_upper)
                 child = search.ascent(lam, CHILD_STEPS, deadline, CHILD_STEP0, CHILD_STEPS)
                 nodes += 1
                 child_bound = min(child.bound, -neg_bound)
@@ -325,7 +331,7 @@ def _branch_and_bound(search: _Search, root: _Ascent, deadline: float) -> tuple[
                         heap, (-child_bound, next(order), child_lower, child_upper, child.lam)
                     )
     finally:
-        master.restrict(top_lower, top_upper)
+        search.restrict(top_lower, top_upper)
     open_bound = max((-item[0] for item in heap), default=-np.inf)
     best = -np.inf if search.best is None else search.best[0]
     bound = max(open_bound, closed, best)
