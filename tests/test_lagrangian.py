@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ncl_sample import make_ncl_small
 from scipy.optimize import linprog
 
 import estates_opt as eo
@@ -24,7 +25,6 @@ from estates_opt.model.scaling import scaled
 from estates_opt.model.strengthen import arc_links, cover_rows, with_rows
 from estates_opt.sources.orlib import orlib_cap_instance, read_orlib_cap
 from estates_opt.verify import worst_violation
-from ncl_sample import make_ncl_small
 
 CAP_OPTIMA = {"cap41": 1040444.375, "cap71": 932615.750, "cap101": 796648.437,
               "cap131": 793439.562}  # fmt: skip
