@@ -111,7 +111,7 @@ def test_solve_with_the_lagrangian_phase_reaches_published_optima(
     plan = eo.solve(instances[name], mip_gap=1e-9, lagrangian=True)
     assert plan.status is eo.Status.OPTIMAL
     assert fixed.sum() - plan.objective == pytest.approx(CAP_OPTIMA[name], rel=1e-8)
-    assert plan.best_bound >= plan.objective
+    assert plan.best_bound >= plan.objective - 1e-9 * abs(plan.objective)
     assert eo.check(instances[name], plan).ok
 
 
@@ -123,7 +123,7 @@ def test_solve_with_the_lagrangian_phase_reaches_known_answers(
 
     folder = shared_instances / name
     reference = json.loads((folder / "reference_plan" / "summary.json").read_text())
-    plan = eo.solve(eo.read_instance(folder), mip_gap=0.0, lagrangian=True)
+    plan = eo.solve(eo.read_instance(folder), mip_gap=0.0, time_limit=30, lagrangian=True)
     assert plan.status is eo.Status.OPTIMAL
     assert plan.objective == pytest.approx(reference["objective"], rel=2e-4)
 

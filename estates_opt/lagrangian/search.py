@@ -44,6 +44,10 @@ CHILD_STEPS = 300
 CHILD_STEP0 = 1.0
 """Initial step factor of a node's ascent."""
 
+BRANCH_MIN_GAP = 5e-7
+"""Subgradient bounds settle to about 1e-7: below this gap the branch and bound is left to
+the solver (the phase then only bounds, probes and hands over plans)."""
+
 STALL_STEPS = 150
 """The root ascent stops when its bound has not improved by 1e-7 in this many steps."""
 
@@ -252,7 +256,13 @@ def lagrangian_bound(
         stack = np.vstack(root.recent)
         steady = np.all(stack == stack[-1], axis=0) & (stack[-1] == probe_values)
     bound, nodes, proved = root.bound, 1, root.bound <= search.threshold()
-    if branch and not proved and search.master.as_mip and search.best is not None:
+    if (
+        branch
+        and mip_gap >= BRANCH_MIN_GAP
+        and not proved
+        and search.master.as_mip
+        and search.best is not None
+    ):
         bound, nodes, proved = _branch_and_bound(search, root, deadline)
     best = search.best
     seconds_used = time.perf_counter() - began
