@@ -101,7 +101,7 @@ def solve(
             options = dataclasses.replace(options, time_limit=max(1.0, time_limit - warm_s))
     result = None
     if lagrangian or (lagrangian is None and _worth_decomposing(model)):
-        seconds = 120.0 if time_limit is None else 0.85 * max(1.0, time_limit - warm_s)
+        seconds = 120.0 if time_limit is None else 0.9 * max(1.0, time_limit - warm_s)
         result = solve_decomposed(backend, model, options, start, seconds=seconds)
     if result is None:
         result = run_backend(backend, model, options, start)
