@@ -48,10 +48,6 @@ BRANCH_MIN_GAP = 5e-7
 """Subgradient bounds settle to about 1e-7: below this gap the branch and bound is left to
 the solver (the phase then only bounds, probes and hands over plans)."""
 
-BRANCH_MAX_ROOT_GAP = 1e-2
-"""The branch and bound runs only when the root leaves at most this gap: it closes the
-last tenths of a per cent of location problems, not the per cents of a weak bound."""
-
 MIN_STEP = 1e-6
 """An ascent ends when its step factor (halved after 20 steps without progress) is this small
 (1e-4 was measured: weaker node bounds, more nodes, slower proofs)."""
@@ -270,7 +266,6 @@ def lagrangian_bound(
         and not proved
         and search.master.as_mip
         and search.best is not None
-        and root.bound - search.best[0] <= BRANCH_MAX_ROOT_GAP * max(1.0, abs(root.bound))
     ):
         bound, nodes, proved = _branch_and_bound(search, root, deadline)
     best = search.best
