@@ -1,11 +1,14 @@
-"""Solve with a Lagrangian phase first: bound, plan and fixings, then the MIP.
+"""Running a backend: plainly (:func:`run_backend`) or after a Lagrangian phase.
+
+:func:`solve_decomposed`:
 
 1. :func:`~estates_opt.lagrangian.lagrangian_bound` runs on the money-scaled model. If
-   its plan is already proved within the gap, that plan is the answer.
+   its plan is proved within the gap (by the bound alone or by its branch and bound),
+   that plan is the answer.
 2. Otherwise a *core* heuristic solves the model with every binary that stayed steady
    in the last steps fixed (a short MIP, for a better plan), the probes fix what cannot
-   beat that plan, and the binaries so fixed are fixed in a copy of the model, which also gets
-   the cover rows and, where the free arcs are few, the strong arc links of
+   beat that plan, and the binaries so fixed are fixed in a copy of the model, which
+   also gets the cover rows and, where the free arcs are few, the strong arc links of
    :mod:`estates_opt.model.strengthen`; the backend solves that copy from the plan.
 3. The bound reported is ``min(L, max(B, F))``: ``L`` the Lagrangian bound, ``B`` the
    backend's bound on the restricted model and ``F`` the best bound any fixing gave up
