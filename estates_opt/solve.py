@@ -20,6 +20,8 @@ from estates_opt.instance import Instance
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.build import build_model
 from estates_opt.model.rules import Rule, apply_rules
+from estates_opt.model.strengthen import with_rows, zone_cover_rows
+from estates_opt.neighbourhood import relaxation_start
 from estates_opt.plan import Plan
 from estates_opt.status import Status
 from estates_opt.warmstart import partition_start
@@ -63,9 +65,11 @@ def solve(
     rules : custom rules (see :mod:`estates_opt.rules`) added as linear constraints; the
         scenario's ``[equity]`` caps are always added (:mod:`estates_opt.equity`).
     diagnose_infeasible : on infeasibility, re-solve an elastic model to measure shortfalls.
-    warm_start : solve each borough alone first and hand the joined plan to the solver
-        as a MIP start (see :mod:`estates_opt.warmstart`); None (default) does so for
-        estates with more than 1,000 binary decisions.
+    warm_start : find a first plan and hand it to the solver as a MIP start: the LP
+        neighbourhood of :mod:`estates_opt.neighbourhood`, or failing that each borough
+        solved alone (:mod:`estates_opt.warmstart`), within a quarter of the time limit
+        (60 s without one); None (default) does so for estates with more than 1,000
+        binary decisions.
     lagrangian : run the Lagrangian phase of :mod:`estates_opt.decomposition` first (a
         bound, a plan and fixed decisions, then the solver on what is left); None
         (default) does so for models with at least 50,000 assignment columns and at most
@@ -91,11 +95,15 @@ def solve(
     apply_rules(model, instance, [*equity_rules(instance), *rules])
     build_s = time.perf_counter() - began
     log.info("model built in %.2f s: %s", build_s, model.describe())
+    solver_model = with_rows(model, zone_cover_rows(model))
     start, warm_s = None, 0.0
     if warm_start or (warm_start is None and model.num_integer > 1000):
         began = time.perf_counter()
         budget = 60.0 if time_limit is None else 0.25 * time_limit
-        start = partition_start(instance, model, backend, options, seconds=budget)
+        start = relaxation_start(solver_model, backend, options, seconds=budget)
+        left = budget - (time.perf_counter() - began)
+        if start is None and left >= 1.0:
+            start = partition_start(instance, model, backend, options, seconds=left)
         warm_s = time.perf_counter() - began
         if time_limit is not None:
             options = dataclasses.replace(options, time_limit=max(1.0, time_limit - warm_s))
@@ -104,7 +112,7 @@ def solve(
         seconds = 120.0 if time_limit is None else 0.9 * max(1.0, time_limit - warm_s)
         result = solve_decomposed(backend, model, options, start, seconds=seconds)
     if result is None:
-        result = run_backend(backend, model, options, start)
+        result = run_backend(backend, solver_model, options, start)
     timings = {"build_s": build_s, "solve_s": result.solve_seconds}
     if start is not None or warm_s:
         timings["warm_start_s"] = warm_s

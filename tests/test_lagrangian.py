@@ -22,7 +22,7 @@ from estates_opt.lagrangian import lagrangian_bound
 from estates_opt.model.build import build_model
 from estates_opt.model.knapsack import nested_knapsack
 from estates_opt.model.scaling import scaled
-from estates_opt.model.strengthen import arc_links, cover_rows, with_rows
+from estates_opt.model.strengthen import arc_links, cover_rows, with_rows, zone_cover_rows
 from estates_opt.sources.orlib import orlib_cap_instance, read_orlib_cap
 from estates_opt.verify import worst_violation
 
@@ -78,7 +78,7 @@ def test_nested_knapsack_matches_an_lp_solver(seed: int) -> None:
 @pytest.mark.parametrize("name", [*CAP_OPTIMA, "p01", "p02", "ncl_small"])
 def test_implied_rows_hold_at_the_optimum(name: str, optima: dict) -> None:
     model, _, solution = optima[name]
-    strong = with_rows(model, cover_rows(model), arc_links(model))
+    strong = with_rows(model, cover_rows(model), arc_links(model), zone_cover_rows(model))
     assert strong.num_rows > model.num_rows
     worst, row = worst_violation(strong, solution)
     assert worst <= 1e-9, f"{name}: implied row {row} cut off the optimum"

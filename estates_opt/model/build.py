@@ -268,7 +268,12 @@ def build_model(instance: Instance) -> ModelArrays:
         keep = base_mask[s_d, k]
         code = (s_d[keep] * K + k) * T + d_periods[keep]
         rows.add(avail_row[code], d0 + d_items[keep], m_of[code])
+        # A project at a disposable site that already offers k adds nothing to its
+        # availability: building it keeps the site (row 6), so avail = open there. The
+        # integer plans are the same; the LP can no longer sell half a site and count
+        # half a project on it as the other half of its service.
         offers = np.array([k in p_services[p] for p in range(P)], dtype=bool)
+        offers &= ~(base_mask[p_site, k] & can_dispose[p_site]) if P else offers
         if P:
             keep = offers[u_proj[u_items]]
             s_u = p_site[u_proj[u_items[keep]]]
