@@ -1,4 +1,4 @@
-"""Issue 5: the tighter availability rows, the zone cover rows and the LP-neighbourhood start.
+"""Issue 5: tighter availability rows, zone cover rows, separated links, the LP start.
 
 What a user relies on: the solver-only rows never cut off a plan (known optima still
 reached), they close the LP gap where a site is the only provider of a zone, and the
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ncl_sample import make_ncl_small
 from small import instance, project, site, zone
 
 import estates_opt as eo
@@ -19,8 +20,9 @@ from estates_opt.backends.base import SolveOptions
 from estates_opt.backends.highs import HighsBackend
 from estates_opt.decomposition import run_backend
 from estates_opt.model.build import build_model
-from estates_opt.model.strengthen import with_rows, zone_cover_rows
+from estates_opt.model.strengthen import arc_links, with_rows, zone_cover_rows
 from estates_opt.neighbourhood import relaxation_start
+from estates_opt.separation import separated_links
 from estates_opt.verify import worst_violation
 
 NEAR = eo.Service(space_per_1000=100.0, max_distance_m=5_000.0, travel_cost_per_person_km=0.0)
@@ -83,3 +85,21 @@ def test_relaxation_start_is_a_plan_of_the_whole_model(p02) -> None:
 def test_relaxation_start_is_none_when_no_plan_exists(p02) -> None:
     model = build_model(p02.with_scenario(housing_target=1e9))
     assert relaxation_start(model, HighsBackend(), SolveOptions(), seconds=30.0) is None
+
+
+@pytest.fixture(scope="module")
+def ncl_small(tmp_path_factory) -> eo.Instance:
+    return eo.read_instance(make_ncl_small(tmp_path_factory.mktemp("ncl") / "small", zones=12))
+
+
+def test_separated_links_give_the_bound_of_all_links_with_fewer_rows(ncl_small) -> None:
+    model = build_model(ncl_small)
+    every = arc_links(model)
+    found = separated_links(model, seconds=30.0)
+    assert 0 < found[0].shape[0] < every[0].shape[0]
+    all_links = _lp_bound(with_rows(model, every))
+    separated = _lp_bound(with_rows(model, found))
+    assert all_links < _lp_bound(model)
+    assert separated == pytest.approx(all_links, rel=1e-3)
+    optimum = eo.solve(ncl_small, mip_gap=0.0).objective
+    assert separated >= optimum - 1e-6 * abs(optimum)
