@@ -88,7 +88,19 @@ def _ours(case: Case, result: dict[str, Any], phases: _Phases, time_limit: float
     except ImportError:  # OR-Tools not installed: the HiGHS hand-off is the measure
         pass
     del model
-    plan = phases.run("solve", eo.solve, instance, mip_gap=case.mip_gap, time_limit=time_limit)
+    trace: list[tuple[float, float | None, float | None, float]] = []
+    began = time.perf_counter()
+
+    def record(best: float | None, bound: float | None, gap: float | None) -> None:
+        """(seconds into the solve, incumbent, bound, gap) each time the gap narrows."""
+        if gap is not None and (not trace or gap < trace[-1][3] - 1e-4):
+            trace.append((round(time.perf_counter() - began, 2), best, bound, gap))
+
+    plan = phases.run(
+        "solve", eo.solve, instance, mip_gap=case.mip_gap, time_limit=time_limit,
+        on_progress=record,
+    )  # fmt: skip
+    result["trace"] = trace
     result.update(
         status=plan.status.value,
         objective=plan.objective,

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from estates_opt.backends.base import Backend, SolveOptions, SolverResult
+from estates_opt.backends.base import Backend, ProgressCallback, SolveOptions, SolverResult
 from estates_opt.errors import EstatesOptError, SolverError
 from estates_opt.lagrangian import lagrangian_bound
 from estates_opt.model.arrays import ModelArrays
@@ -132,6 +132,8 @@ def run_backend(
 ) -> SolverResult:
     """Solve with money rescaled, then check the solution against the unscaled rows."""
     solver_model, money = scaled(model)
+    if options.progress is not None and money != 1.0:
+        options = dataclasses.replace(options, progress=_in_pounds(options.progress, money))
     try:
         result = backend.solve(solver_model, options, start)
     except (KeyboardInterrupt, EstatesOptError):
@@ -144,3 +146,13 @@ def run_backend(
             f"solver {backend.name!r} returned an unknown status {result.status!r}",
         )  # fmt: skip
     return verified(unscale_result(result, money), model, backend, options)
+
+
+def _in_pounds(report: ProgressCallback, money: float) -> ProgressCallback:
+    """The progress callback, fed the solver's money-scaled incumbent and bound in GBP."""
+
+    def in_pounds(best: float | None, bound: float | None, gap: float | None) -> None:
+        scale = [None if value is None else value * money for value in (best, bound)]
+        report(scale[0], scale[1], gap)
+
+    return in_pounds

@@ -103,3 +103,11 @@ def test_separated_links_give_the_bound_of_all_links_with_fewer_rows(ncl_small) 
     assert separated == pytest.approx(all_links, rel=1e-3)
     optimum = eo.solve(ncl_small, mip_gap=0.0).objective
     assert separated >= optimum - 1e-6 * abs(optimum)
+
+
+def test_progress_reports_pounds_not_the_solvers_scaled_units(ncl_small) -> None:
+    seen: list[tuple[float | None, float | None, float | None]] = []
+    plan = eo.solve(ncl_small, mip_gap=0.0, on_progress=lambda *report: seen.append(report))
+    incumbents = [best for best, _, _ in seen if best is not None]
+    assert incumbents, "HiGHS reported no incumbent"
+    assert max(incumbents) == pytest.approx(plan.objective, rel=1e-6)
