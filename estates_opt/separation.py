@@ -18,6 +18,7 @@ import time
 import highspy
 import numpy as np
 import scipy.sparse as sp
+from highspy._core import _Highs
 
 from estates_opt.backends.highs import to_highs_lp
 from estates_opt.model.arrays import ModelArrays
@@ -53,7 +54,7 @@ def separated_links(
     solver_model, _ = scaled(model)  # links hold no money: the same rows either way
     lp = to_highs_lp(solver_model)
     lp.integrality_ = []
-    highs = highspy.Highs()
+    highs = _Highs()  # the core object: highspy.Highs() prints its banner on creation
     highs.setOptionValue("output_flag", False)
     highs.passModel(lp)
     bound, rounds = None, 0
