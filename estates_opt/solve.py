@@ -118,8 +118,8 @@ def solve(
         if start is None and left >= 1.0:
             start = partition_start(instance, model, backend, options, seconds=left)
         warm_s = time.perf_counter() - began
-    if time_limit is not None:
-        left = max(1.0, time_limit - strengthen_s - warm_s)
+    if time_limit is not None:  # what the solver may still use (a zero limit stays zero)
+        left = max(min(1.0, time_limit), time_limit - strengthen_s - warm_s)
         options = dataclasses.replace(options, time_limit=left)
     result = None
     if decompose:
