@@ -44,8 +44,9 @@ def relaxation_start(
     """
     began = time.perf_counter()
     quiet = dataclasses.replace(options, progress=None, log=False)
-    relaxation = dataclasses.replace(model, integer=np.zeros_like(model.integer))
-    lp = run_backend(backend, relaxation, dataclasses.replace(quiet, time_limit=seconds), None)
+    lp = run_backend(
+        backend, model.relaxation(), dataclasses.replace(quiet, time_limit=seconds), None
+    )
     if lp.solution is None:
         log.info("relaxation start: the LP relaxation has no solution (%s)", lp.status.value)
         return None

@@ -52,8 +52,7 @@ def separated_links(
     candidates = np.diff(links.indptr) > 1  # a link with no binary is a column bound
     added = np.zeros(links.shape[0], dtype=bool)
     solver_model, _ = scaled(model)  # links hold no money: the same rows either way
-    lp = to_highs_lp(solver_model)
-    lp.integrality_ = []
+    lp = to_highs_lp(solver_model.relaxation())
     highs = _Highs()  # the core object: highspy.Highs() prints its banner on creation
     highs.setOptionValue("output_flag", False)
     highs.passModel(lp)

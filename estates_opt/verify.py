@@ -59,11 +59,9 @@ def verified(
     family = ROW_FAMILIES[model.row_family[row]] if row >= 0 else "bounds"
     log.warning("%s's plan breaks a %s row by %.2g (relative); polishing it",
                 result.solver, family, worst)  # fmt: skip
-    fixed = dataclasses.replace(
-        model,
+    fixed = model.relaxation(
         lower=np.where(model.integer, solution, model.lower),
         upper=np.where(model.integer, solution, model.upper),
-        integer=np.zeros_like(model.integer),
     )
     polished = backend.solve(fixed, dataclasses.replace(options, progress=None))
     if polished.solution is not None:

@@ -101,7 +101,7 @@ def partition_start(
     disposals = {k: v for found, _ in plans.values() for k, v in found.items()}
     starts = {k: v for _, found in plans.values() for k, v in found.items()}
     fixed = _fix_binaries(instance, model, disposals, starts)
-    lp = dataclasses.replace(fixed, integer=np.zeros_like(fixed.integer))
+    lp = fixed.relaxation()
     result = backend.solve(lp, dataclasses.replace(options, progress=None, log=False))
     log.info(
         "warm start from %d parts in %.1f s: %s", len(groups), time.perf_counter() - began,
@@ -130,22 +130,18 @@ def _solve_part(
 
 
 def _centres(instance: Instance, by: str) -> pd.DataFrame:
-    """Population-weighted centre (x, y) and population of each part's zones."""
+    """Population-weighted centre (columns x, y) of each part's zones (NaN if empty)."""
     zones = instance.zones
     point = zones.geometry.representative_point()
-    zones = pd.DataFrame(
-        {
-            "part": zones[by].astype(str),
-            "wx": point.x * zones["population"],
-            "wy": point.y * zones["population"],
-            "population": zones["population"],
-        }
+    population = zones["population"]
+    sums = (
+        pd.DataFrame(
+            {"x": point.x * population, "y": point.y * population, "population": population}
+        )
+        .groupby(zones[by].astype(str).to_numpy())
+        .sum()
     )
-    sums = zones.groupby("part")[["wx", "wy", "population"]].sum()
-    return sums.assign(
-        x=sums["wx"] / sums["population"].where(sums["population"] > 0),
-        y=sums["wy"] / sums["population"].where(sums["population"] > 0),
-    )
+    return sums[["x", "y"]].div(sums["population"].where(sums["population"] > 0), axis=0)
 
 
 def _distance(centre: pd.DataFrame, group: str, key: tuple[str, ...]) -> float:

@@ -7,7 +7,6 @@ first plan handed to the solver is a plan of the whole model.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +28,7 @@ NEAR = eo.Service(space_per_1000=100.0, max_distance_m=5_000.0, travel_cost_per_
 
 
 def _lp_bound(model) -> float:
-    lp = dataclasses.replace(model, integer=np.zeros_like(model.integer))
-    relaxed = run_backend(HighsBackend(), lp, SolveOptions(), None)
+    relaxed = run_backend(HighsBackend(), model.relaxation(), SolveOptions(), None)
     assert relaxed.status is eo.Status.OPTIMAL
     return relaxed.objective
 

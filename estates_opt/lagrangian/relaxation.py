@@ -250,8 +250,7 @@ class Completion:
     """Completes fixed binaries into a plan with an LP over x and w."""
 
     def __init__(self, model: ModelArrays) -> None:
-        lp = to_highs_lp(model)
-        lp.integrality_ = []
+        lp = to_highs_lp(model.relaxation())
         self.h = _Highs()
         self.h.setOptionValue("output_flag", False)
         self.h.passModel(lp)

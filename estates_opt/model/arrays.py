@@ -9,6 +9,7 @@ keys so a diagnosis or a custom rule can say which requirement a row is.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,6 +97,17 @@ class ModelArrays:
     def objective(self, solution: np.ndarray) -> float:
         """NPV of a solution vector."""
         return float(self.cost @ solution + self.objective_offset)
+
+    def relaxation(
+        self, lower: np.ndarray | None = None, upper: np.ndarray | None = None
+    ) -> ModelArrays:
+        """The LP relaxation (no integer columns), optionally with other column bounds."""
+        return dataclasses.replace(
+            self,
+            lower=self.lower if lower is None else lower,
+            upper=self.upper if upper is None else upper,
+            integer=np.zeros_like(self.integer),
+        )
 
     def rows_of(self, family: str) -> np.ndarray:
         """Row positions of one family."""
