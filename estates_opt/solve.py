@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Sequence
 
+import numpy as np
+
 from estates_opt.backends.base import (
+    Backend,
     ProgressCallback,
     SolveOptions,
+    SolverResult,
     get_backend,
 )
 from estates_opt.decomposition import run_backend, solve_decomposed
 from estates_opt.diagnose import diagnose
 from estates_opt.equity import equity_rules
+from estates_opt.exchange import PlanExchange
 from estates_opt.extract import empty_plan, plan_from_solution
 from estates_opt.instance import Instance
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.build import build_model
 from estates_opt.model.rules import Rule, apply_rules
 from estates_opt.model.strengthen import with_rows, zone_cover_rows
-from estates_opt.neighbourhood import relaxation_start
+from estates_opt.neighbourhood import neighbourhood_search, relaxation_start
 from estates_opt.plan import Plan
 from estates_opt.separation import separated_links
 from estates_opt.status import Status
@@ -41,6 +47,9 @@ SEPARATION_SHARE = 0.1
 
 SEPARATION_SECONDS = 30.0
 """...and its limit when the solve has none."""
+
+SEARCH_SECONDS = 600.0
+"""How long the neighbourhood search beside HiGHS may run when the solve has no limit."""
 
 __all__ = ["solve"]
 
@@ -75,11 +84,14 @@ def solve(
     rules : custom rules (see :mod:`estates_opt.rules`) added as linear constraints; the
         scenario's ``[equity]`` caps are always added (:mod:`estates_opt.equity`).
     diagnose_infeasible : on infeasibility, re-solve an elastic model to measure shortfalls.
-    warm_start : find a first plan and hand it to the solver as a MIP start: the LP
-        neighbourhood of :mod:`estates_opt.neighbourhood`, or failing that each borough
-        solved alone (:mod:`estates_opt.warmstart`), within a quarter of the time limit
-        (60 s without one); None (default) does so for estates with more than 1,000
-        binary decisions.
+    warm_start : look for plans beyond the solver's own: with HiGHS, a neighbourhood
+        search in a second thread that trades plans with the running solve
+        (:mod:`estates_opt.neighbourhood`, :mod:`estates_opt.exchange`); with other
+        solvers, and before the Lagrangian phase, a first plan from the LP's
+        neighbourhood, or failing that each borough solved alone
+        (:mod:`estates_opt.warmstart`), within a quarter of the time limit (60 s
+        without one), as a MIP start. None (default) does so for estates with more
+        than 1,000 binary decisions.
     lagrangian : run the Lagrangian phase of :mod:`estates_opt.decomposition` first (a
         bound, a plan and fixed decisions, then the solver on what is left); None
         (default) does so for models with at least 50,000 assignment columns and at most
@@ -109,24 +121,23 @@ def solve(
     began = time.perf_counter()
     solver_model = model if decompose else _strengthened(model, time_limit)
     strengthen_s = time.perf_counter() - began
+    options = _less_time(options, strengthen_s)
     start, warm_s = None, 0.0
-    if warm_start or (warm_start is None and model.num_integer > LARGE_MODEL_BINARIES):
-        began = time.perf_counter()
-        budget = 60.0 if time_limit is None else 0.25 * time_limit
-        start = relaxation_start(solver_model, backend, options, seconds=budget)
-        left = budget - (time.perf_counter() - began)
-        if start is None and left >= 1.0:
-            start = partition_start(instance, model, backend, options, seconds=left)
-        warm_s = time.perf_counter() - began
-    if time_limit is not None:  # what the solver may still use (a zero limit stays zero)
-        left = max(min(1.0, time_limit), time_limit - strengthen_s - warm_s)
-        options = dataclasses.replace(options, time_limit=left)
-    result = None
-    if decompose:
-        seconds = 120.0 if time_limit is None else 0.9 * options.time_limit
-        result = solve_decomposed(backend, model, options, start, seconds=seconds)
-    if result is None:
-        result = run_backend(backend, solver_model, options, start)
+    wanted = warm_start or (warm_start is None and model.num_integer > LARGE_MODEL_BINARIES)
+    if wanted and not decompose and backend.name == "highs":
+        result = _solve_beside_search(backend, solver_model, options)
+    else:
+        if wanted:
+            began = time.perf_counter()
+            start = _warm_start(instance, model, solver_model, backend, options)
+            warm_s = time.perf_counter() - began
+            options = _less_time(options, warm_s)
+        result = None
+        if decompose:
+            seconds = 120.0 if time_limit is None else 0.9 * options.time_limit
+            result = solve_decomposed(backend, model, options, start, seconds=seconds)
+        if result is None:
+            result = run_backend(backend, solver_model, options, start)
     timings = {"build_s": build_s, "solve_s": result.solve_seconds}
     if solver_model is not model:
         timings["strengthen_s"] = strengthen_s
@@ -141,6 +152,58 @@ def solve(
         shortfalls = diagnose(instance, model, backend, options)
         timings["diagnose_s"] = time.perf_counter() - began
     return empty_plan(instance, result, timings, shortfalls)
+
+
+def _less_time(options: SolveOptions, spent: float) -> SolveOptions:
+    """The options with ``spent`` seconds taken off the time limit (zero stays zero)."""
+    if options.time_limit is None:
+        return options
+    left = max(min(1.0, options.time_limit), options.time_limit - spent)
+    return dataclasses.replace(options, time_limit=left)
+
+
+def _warm_start(
+    instance: Instance,
+    model: ModelArrays,
+    solver_model: ModelArrays,
+    backend: Backend,
+    options: SolveOptions,
+) -> np.ndarray | None:
+    """A MIP start within a quarter of the time limit (60 s without one): the LP
+    neighbourhood's plan, or failing that each borough solved alone."""
+    began = time.perf_counter()
+    budget = 60.0 if options.time_limit is None else 0.25 * options.time_limit
+    start = relaxation_start(solver_model, backend, options, seconds=budget)
+    left = budget - (time.perf_counter() - began)
+    if start is None and left >= 1.0:
+        start = partition_start(instance, model, backend, options, seconds=left)
+    return start
+
+
+def _solve_beside_search(
+    backend: Backend, model: ModelArrays, options: SolveOptions
+) -> SolverResult:
+    """HiGHS on the whole model while a second thread searches LP neighbourhoods
+    (:func:`~estates_opt.neighbourhood.neighbourhood_search`); plans go both ways
+    through a :class:`~estates_opt.neighbourhood.PlanExchange` as they are found."""
+    exchange = PlanExchange(model)
+    found, incoming = exchange.port()
+    seconds = SEARCH_SECONDS if options.time_limit is None else options.time_limit
+    helper = threading.Thread(
+        target=neighbourhood_search,
+        args=(model, backend, options, exchange),
+        kwargs={"seconds": seconds},
+        name="estates-opt neighbourhood search",
+        daemon=True,
+    )
+    helper.start()
+    try:
+        options = dataclasses.replace(options, found=found, incoming=incoming)
+        result = run_backend(backend, model, options, None)
+    finally:
+        exchange.stop.set()
+        helper.join()
+    return exchange.improve(result)
 
 
 def _strengthened(model: ModelArrays, time_limit: float | None) -> ModelArrays:

@@ -1,4 +1,4 @@
-"""Issue 5: tighter availability rows, zone cover rows, separated links, the LP start.
+"""Issue 5: tighter rows, separated links, the LP start, the search beside the solve.
 
 What a user relies on: the solver-only rows never cut off a plan (known optima still
 reached), they close the LP gap where a site is the only provider of a zone, and the
@@ -7,6 +7,7 @@ first plan handed to the solver is a plan of the whole model.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,10 @@ import estates_opt as eo
 from estates_opt.backends.base import SolveOptions
 from estates_opt.backends.highs import HighsBackend
 from estates_opt.decomposition import run_backend
+from estates_opt.exchange import PlanExchange
 from estates_opt.model.build import build_model
 from estates_opt.model.strengthen import arc_links, with_rows, zone_cover_rows
-from estates_opt.neighbourhood import relaxation_start
+from estates_opt.neighbourhood import _timing_window, neighbourhood_search, relaxation_start
 from estates_opt.separation import separated_links
 from estates_opt.verify import worst_violation
 
@@ -109,3 +111,121 @@ def test_progress_reports_pounds_not_the_solvers_scaled_units(ncl_small) -> None
     incumbents = [best for best, _, _ in seen if best is not None]
     assert incumbents, "HiGHS reported no incumbent"
     assert max(incumbents) == pytest.approx(plan.objective, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def ncl_small_optimum(ncl_small) -> tuple[np.ndarray, float]:
+    model = build_model(ncl_small)
+    result = run_backend(HighsBackend(), model, SolveOptions(mip_gap=0.0), None)
+    assert result.status is eo.Status.OPTIMAL
+    return result.solution, result.objective
+
+
+def test_highs_takes_a_plan_offered_during_the_search(ncl_small, ncl_small_optimum) -> None:
+    # the plan comes in through the user-solution callback; the stop event, set as it
+    # is handed over, ends the run before HiGHS could find anything itself
+    model = build_model(ncl_small)
+    plan, npv = ncl_small_optimum
+    stop = threading.Event()
+
+    def incoming() -> np.ndarray:
+        stop.set()
+        return plan
+
+    options = SolveOptions(mip_gap=0.0, incoming=incoming, stop=stop)
+    result = run_backend(HighsBackend(), model, options, None)
+    assert stop.is_set()
+    assert result.status is eo.Status.FEASIBLE  # stopped, as by a time limit
+    assert result.objective == pytest.approx(npv, rel=1e-9)
+
+
+def test_highs_reports_each_improving_plan(ncl_small, ncl_small_optimum) -> None:
+    model = build_model(ncl_small)
+    seen: list[float] = []
+    options = SolveOptions(mip_gap=0.0, found=lambda values: seen.append(model.objective(values)))
+    result = run_backend(HighsBackend(), model, options, None)
+    assert seen, "HiGHS reported no plan"
+    assert seen == sorted(seen)
+    assert seen[-1] == pytest.approx(ncl_small_optimum[1], rel=1e-9)
+    assert result.objective == pytest.approx(seen[-1], rel=1e-9)
+
+
+def test_the_exchange_keeps_only_better_plans_of_the_model(ncl_small, ncl_small_optimum) -> None:
+    model = build_model(ncl_small)
+    plan, npv = ncl_small_optimum
+    exchange = PlanExchange(model)
+    found, incoming = exchange.port()
+    _, other_incoming = exchange.port()
+    broken = plan.copy()
+    broken[model.blocks["x"].columns] *= 2.0  # assigns twice the demand
+    assert exchange.offer(broken) is None
+    assert exchange.best() is None
+    found(plan)
+    assert incoming() is None  # a search is not handed its own plan back...
+    np.testing.assert_allclose(other_incoming(), plan)  # ...but every other search is
+    assert other_incoming() is None  # once
+    assert exchange.offer(plan) is None  # not better than the best
+    assert exchange.best()[1] == pytest.approx(npv)
+
+
+def test_a_solve_beside_the_neighbourhood_search_reaches_the_optimum(
+    ncl_small, ncl_small_optimum
+) -> None:
+    plan = eo.solve(ncl_small, mip_gap=0.0, warm_start=True)
+    assert plan.status is eo.Status.OPTIMAL
+    assert plan.objective == pytest.approx(ncl_small_optimum[1], rel=1e-9)
+
+
+def test_the_neighbourhood_search_offers_plans_of_the_whole_model(
+    ncl_small, ncl_small_optimum
+) -> None:
+    model = with_rows(build_model(ncl_small), zone_cover_rows(build_model(ncl_small)))
+    exchange = PlanExchange(model)
+    neighbourhood_search(model, HighsBackend(), SolveOptions(), exchange, seconds=20.0)
+    plan, npv = exchange.best()
+    assert worst_violation(model, plan)[0] <= 1e-6
+    assert npv <= ncl_small_optimum[1] * (1 + 1e-9)
+
+
+def test_a_stopped_neighbourhood_search_offers_nothing(ncl_small) -> None:
+    model = build_model(ncl_small)
+    exchange = PlanExchange(model)
+    exchange.stop.set()
+    neighbourhood_search(model, HighsBackend(), SolveOptions(), exchange, seconds=20.0)
+    assert exchange.best() is None
+
+
+def test_the_timing_window_frees_the_periods_around_each_decision(
+    ncl_small_optimum, ncl_small
+) -> None:
+    model = build_model(ncl_small)
+    plan = ncl_small_optimum[0].copy()  # it sells sites but builds no project:
+    middle = np.flatnonzero(model.blocks["u"].index["period"] == 1)[0]
+    plan[model.blocks["u"].start + middle] = 1.0  # one project, built in period 1
+    window = _timing_window(model, plan, 1)
+    for name, key in (("d", "site"), ("u", "project")):
+        block = model.blocks[name]
+        who, period = block.index[key], block.index["period"]
+        made = block.values(plan) > 0.5
+        assert made.any(), f"the plan makes no {name} decision"
+        expected = np.zeros(block.size, dtype=bool)
+        for entity, when in zip(who[made], period[made], strict=True):
+            expected |= (who == entity) & (np.abs(period - when) <= 1)
+        np.testing.assert_array_equal(window[block.columns], expected)
+    assert not window[model.blocks["x"].columns].any()
+
+
+def test_a_failing_solver_ends_the_search_with_a_warning(ncl_small, caplog) -> None:
+    class Broken:
+        name = "broken"
+
+        def solve(self, model, options, start=None):
+            raise RuntimeError("licence server unreachable")
+
+    model = build_model(ncl_small)
+    exchange = PlanExchange(model)
+    neighbourhood_search(model, Broken(), SolveOptions(), exchange, seconds=20.0)
+    assert exchange.best() is None
+    assert "neighbourhood search stopped: solver 'broken' failed: licence server unreachable" in (
+        caplog.text
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -29,6 +30,8 @@ __all__ = [
 
 
 ProgressCallback = Callable[[float | None, float | None, float | None], None]
+PlanSource = Callable[[], np.ndarray | None]
+PlanSink = Callable[[np.ndarray], None]
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,11 @@ class SolveOptions:
     ``threads`` None lets the solver choose; ``log`` echoes the solver's own log;
     ``progress`` (where the backend supports it) is called with the incumbent
     objective, best bound and relative gap as the solver improves them.
+
+    For a search running beside the solve (HiGHS only; other backends ignore them):
+    ``found`` is called with each improving solution vector, ``incoming`` is polled
+    during the search and a vector it returns is offered to the solver as a plan, and
+    setting ``stop`` ends the solve as a time limit would.
     """
 
     mip_gap: float = 1e-4
@@ -47,6 +55,9 @@ class SolveOptions:
     log: bool = False
     seed: int = 0
     progress: ProgressCallback | None = field(default=None, compare=False, repr=False)
+    found: PlanSink | None = field(default=None, compare=False, repr=False)
+    incoming: PlanSource | None = field(default=None, compare=False, repr=False)
+    stop: threading.Event | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,12 @@ def to_highs_lp(model: ModelArrays) -> highspy.HighsLp:
     return lp
 
 
+_CB = highspy.cb.HighsCallbackType
+
+
 class _Watcher:
-    """HiGHS callback: reports incumbent/bound/gap and stops the run on Ctrl-C.
+    """HiGHS callback: reports progress, trades plans with a search beside the solve
+    (:class:`SolveOptions` ``found``/``incoming``/``stop``) and stops on Ctrl-C.
 
     HiGHS runs in C++ and would not see Python's SIGINT until it finished; the handler
     only raises a flag that the interrupt callbacks turn into ``user_interrupt``.
@@ -65,16 +69,26 @@ class _Watcher:
 
     def __init__(self, options: SolveOptions) -> None:
         self.progress = options.progress
+        self.found = options.found
+        self.incoming = options.incoming
+        self.stop = options.stop
         self.interrupted = False
         self._last = 0.0
 
     def __call__(self, kind: Any, message: str, out: Any, data_in: Any, user: Any) -> None:
-        if self.interrupted and data_in is not None:
+        stopped = self.stop is not None and self.stop.is_set()
+        if (self.interrupted or stopped) and data_in is not None:
             data_in.user_interrupt = True
+        improving = kind == _CB.kCallbackMipImprovingSolution
+        if improving and self.found is not None:
+            self.found(np.array(out.mip_solution))
+        if kind == _CB.kCallbackMipUserSolution and self.incoming is not None:
+            plan = self.incoming()
+            if plan is not None:
+                data_in.setSolution(plan)
         if self.progress is None:
             return
         now = time.perf_counter()
-        improving = kind == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
         if improving or now - self._last > 0.5:
             self._last = now
             primal, dual = out.mip_primal_bound, out.mip_dual_bound
@@ -133,9 +147,11 @@ class HighsBackend:
             h.setSolution(solution)
         watcher = _Watcher(options)
         h.setCallback(watcher, None)
-        h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution)
-        h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
-        h.startCallback(highspy.cb.HighsCallbackType.kCallbackSimplexInterrupt)
+        h.startCallback(_CB.kCallbackMipImprovingSolution)
+        h.startCallback(_CB.kCallbackMipInterrupt)
+        h.startCallback(_CB.kCallbackSimplexInterrupt)
+        if options.incoming is not None:
+            h.startCallback(_CB.kCallbackMipUserSolution)
         began = time.perf_counter()
         with watcher.catching_sigint():
             h.run()
