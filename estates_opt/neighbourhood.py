@@ -43,7 +43,8 @@ SETTLED_SHARE = 1e-6
 this share of the LP objective. A degenerate LP sets many binaries at no cost (on
 London 1,412 binaries are integral in the LP, 1,204 of them settled): fixing every
 integral one, as :func:`relaxation_start` does, gives £1.760bn at best where fixing
-the settled ones gives £1.774bn."""
+the settled ones gives £1.775bn (1e-8, 12 binaries fewer fixed, did no better over
+300 s: £1.774bn)."""
 
 TIMING_WINDOW = 1
 """Periods either side of a disposal or project that the local steps leave free."""

@@ -122,10 +122,10 @@ def solve(
     solver_model = model if decompose else _strengthened(model, time_limit)
     strengthen_s = time.perf_counter() - began
     options = _less_time(options, strengthen_s)
-    start, warm_s = None, 0.0
+    start, warm_s, search_s = None, 0.0, None
     wanted = warm_start or (warm_start is None and model.num_integer > LARGE_MODEL_BINARIES)
     if wanted and not decompose and backend.name == "highs":
-        result = _solve_beside_search(backend, solver_model, options)
+        result, search_s = _solve_beside_search(backend, solver_model, options)
     else:
         if wanted:
             began = time.perf_counter()
@@ -143,6 +143,8 @@ def solve(
         timings["strengthen_s"] = strengthen_s
     if start is not None or warm_s:
         timings["warm_start_s"] = warm_s
+    if search_s is not None:
+        timings["search_s"] = search_s
     log.info("%s: %s after %.2f s", result.solver, result.status.value, result.solve_seconds)
     if result.status.has_solution:
         return plan_from_solution(instance, model, result, timings)
@@ -182,20 +184,22 @@ def _warm_start(
 
 def _solve_beside_search(
     backend: Backend, model: ModelArrays, options: SolveOptions
-) -> SolverResult:
-    """HiGHS on the whole model while a second thread searches LP neighbourhoods
+) -> tuple[SolverResult, float]:
+    """HiGHS on the whole model while a second thread searches neighbourhoods
     (:func:`~estates_opt.neighbourhood.neighbourhood_search`); plans go both ways
-    through a :class:`~estates_opt.neighbourhood.PlanExchange` as they are found."""
+    through a :class:`~estates_opt.exchange.PlanExchange` as they are found. Returns
+    the result and the seconds the search ran."""
     exchange = PlanExchange(model)
     found, incoming = exchange.port()
     seconds = SEARCH_SECONDS if options.time_limit is None else options.time_limit
-    helper = threading.Thread(
-        target=neighbourhood_search,
-        args=(model, backend, options, exchange),
-        kwargs={"seconds": seconds},
-        name="estates-opt neighbourhood search",
-        daemon=True,
-    )
+    ran = [0.0]
+
+    def search() -> None:
+        began = time.perf_counter()
+        neighbourhood_search(model, backend, options, exchange, seconds=seconds)
+        ran[0] = time.perf_counter() - began
+
+    helper = threading.Thread(target=search, name="estates-opt search", daemon=True)
     helper.start()
     try:
         options = dataclasses.replace(options, found=found, incoming=incoming)
@@ -203,7 +207,7 @@ def _solve_beside_search(
     finally:
         exchange.stop.set()
         helper.join()
-    return exchange.improve(result)
+    return exchange.improve(result), ran[0]
 
 
 def _strengthened(model: ModelArrays, time_limit: float | None) -> ModelArrays:

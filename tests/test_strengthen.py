@@ -16,13 +16,14 @@ from ncl_sample import make_ncl_small
 from small import instance, project, site, zone
 
 import estates_opt as eo
-from estates_opt.backends.base import SolveOptions
+from estates_opt.backends.base import SolveOptions, SolverResult
 from estates_opt.backends.highs import HighsBackend
 from estates_opt.decomposition import run_backend
 from estates_opt.exchange import PlanExchange
 from estates_opt.model.build import build_model
 from estates_opt.model.strengthen import arc_links, with_rows, zone_cover_rows
 from estates_opt.neighbourhood import _timing_window, neighbourhood_search, relaxation_start
+from estates_opt.plan import total_seconds
 from estates_opt.separation import separated_links
 from estates_opt.verify import worst_violation
 
@@ -229,3 +230,22 @@ def test_a_failing_solver_ends_the_search_with_a_warning(ncl_small, caplog) -> N
     assert "neighbourhood search stopped: solver 'broken' failed: licence server unreachable" in (
         caplog.text
     )
+
+
+def test_the_exchange_plan_replaces_a_worse_or_missing_result(ncl_small, ncl_small_optimum) -> None:
+    model = build_model(ncl_small)
+    plan, npv = ncl_small_optimum
+    exchange = PlanExchange(model)
+    exchange.offer(plan)
+    nothing = SolverResult(eo.Status.NO_SOLUTION, None, None, npv * 1.01, "HiGHS", 300.0)
+    improved = exchange.improve(nothing)
+    assert improved.status is eo.Status.FEASIBLE
+    assert improved.objective == pytest.approx(npv)
+    assert improved.bound == nothing.bound
+    infeasible = SolverResult(eo.Status.INFEASIBLE, None, None, None, "HiGHS", 1.0)
+    assert exchange.improve(infeasible) is infeasible
+
+
+def test_the_total_time_leaves_out_the_search_that_ran_beside_the_solver() -> None:
+    timings = {"build_s": 1.0, "strengthen_s": 2.0, "solve_s": 10.0, "search_s": 9.5}
+    assert total_seconds(timings) == pytest.approx(13.0)

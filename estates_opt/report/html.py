@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from estates_opt.plan import total_seconds
 from estates_opt.report import charts
 from estates_opt.report.data import CATEGORIES, ReportData
 from estates_opt.report.maps import estate_map, figure_png
@@ -307,7 +308,7 @@ def render_html(data: ReportData, *, sections: Sequence[Section] = (), title: st
     )
     s = data.summary
     timings = s.get("timings") or {}
-    seconds = sum(float(v) for v in timings.values() if isinstance(v, int | float))
+    seconds = total_seconds(timings)
     legend = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in CATEGORIES.items())
     made = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     headline = _kpi_cards(data) if data.has_solution else ""
