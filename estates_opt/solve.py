@@ -84,10 +84,10 @@ def solve(
     rules : custom rules (see :mod:`estates_opt.rules`) added as linear constraints; the
         scenario's ``[equity]`` caps are always added (:mod:`estates_opt.equity`).
     diagnose_infeasible : on infeasibility, re-solve an elastic model to measure shortfalls.
-    warm_start : look for plans beyond the solver's own: with HiGHS, a neighbourhood
-        search in a second thread that trades plans with the running solve
-        (:mod:`estates_opt.neighbourhood`, :mod:`estates_opt.exchange`); with other
-        solvers, and before the Lagrangian phase, a first plan from the LP's
+    warm_start : look for plans beyond the solver's own: with HiGHS (and ``threads``
+        left to it), a neighbourhood search in a second thread that trades plans with
+        the running solve (:mod:`estates_opt.neighbourhood`, :mod:`estates_opt.exchange`);
+        otherwise, and before the Lagrangian phase, a first plan from the LP's
         neighbourhood, or failing that each borough solved alone
         (:mod:`estates_opt.warmstart`), within a quarter of the time limit (60 s
         without one), as a MIP start. None (default) does so for estates with more
@@ -124,7 +124,7 @@ def solve(
     options = _less_time(options, strengthen_s)
     start, warm_s, search_s = None, 0.0, None
     wanted = warm_start or (warm_start is None and model.num_integer > LARGE_MODEL_BINARIES)
-    if wanted and not decompose and backend.name == "highs":
+    if wanted and not decompose and _can_search_beside(backend, options):
         result, search_s = _solve_beside_search(backend, solver_model, options)
     else:
         if wanted:
@@ -154,6 +154,14 @@ def solve(
         shortfalls = diagnose(instance, model, backend, options)
         timings["diagnose_s"] = time.perf_counter() - began
     return empty_plan(instance, result, timings, shortfalls)
+
+
+def _can_search_beside(backend: Backend, options: SolveOptions) -> bool:
+    """Whether the neighbourhood search may run beside the solver: the backend trades
+    plans while it runs (HiGHS), and the caller left the thread count to us (``threads=1``
+    asks for one core; HiGHS's thread pool must not be reset while another thread solves).
+    """
+    return bool(getattr(backend, "trades_plans", False)) and options.threads is None
 
 
 def _less_time(options: SolveOptions, spent: float) -> SolveOptions:

@@ -39,12 +39,18 @@ def test_partition_start_is_feasible_for_the_whole_estate(two_boroughs) -> None:
 
 
 @pytest.mark.parametrize(
-    ("solver", "timing"),
-    [("pulp-cbc", "warm_start_s"), ("highs", "search_s")],  # a start first; a search beside
+    ("solver", "threads", "timing"),
+    [
+        ("highs", None, "search_s"),  # the search beside the solver
+        ("highs", 1, "warm_start_s"),  # one core asked for: a start first
+        ("pulp-cbc", None, "warm_start_s"),  # no plans during the solve: a start first
+    ],
 )
-def test_warm_start_keeps_the_optimum(two_boroughs, solver: str, timing: str) -> None:
+def test_warm_start_keeps_the_optimum(
+    two_boroughs, solver: str, threads: int | None, timing: str
+) -> None:
     cold = eo.solve(two_boroughs, solver=solver, mip_gap=0, warm_start=False)
-    warm = eo.solve(two_boroughs, solver=solver, mip_gap=0, warm_start=True)
+    warm = eo.solve(two_boroughs, solver=solver, mip_gap=0, warm_start=True, threads=threads)
     assert warm.status is cold.status is eo.Status.OPTIMAL
     assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
     assert timing in warm.timings

@@ -122,6 +122,7 @@ class HighsBackend:
     """HiGHS MIP solver (the default)."""
 
     name = "highs"
+    trades_plans = True  # honours SolveOptions.found / incoming / stop
 
     def solve(
         self, model: ModelArrays, options: SolveOptions, start: np.ndarray | None = None
