@@ -21,10 +21,9 @@ import time
 
 import highspy
 import numpy as np
-from highspy._core import _Highs
 
 from estates_opt.backends.base import Backend, SolveOptions
-from estates_opt.backends.highs import to_highs_lp
+from estates_opt.backends.highs import silent_highs, to_highs_lp
 from estates_opt.decomposition import run_backend
 from estates_opt.errors import EstatesOptError
 from estates_opt.exchange import PlanExchange
@@ -140,7 +139,7 @@ def neighbourhood_search(
     lower[settled] = upper[settled] = rounded[settled]
     step = _Step(model, backend, options, exchange)
     step.run("the LP's", lower, upper, None, 0.5 * seconds)
-    width = TIMING_WINDOW
+    width, nearest = TIMING_WINDOW, _nearest_arcs(model)
     while not (exchange.stop.is_set() or step.failed) and width <= model.periods:
         left = seconds - (time.perf_counter() - began)
         best = exchange.best()
@@ -150,7 +149,7 @@ def neighbourhood_search(
         fixed = settled & ~_timing_window(model, plan, width)
         lower, upper = model.lower.copy(), model.upper.copy()
         lower[fixed] = upper[fixed] = plan[fixed]
-        upper[_distant_arcs(model, plan, values)] = 0.0
+        upper[_distant_arcs(model, nearest, plan, values)] = 0.0
         step.run(f"±{width} period", lower, upper, plan, min(left, LOCAL_SECONDS))
         improved = exchange.best()[1] > value
         width = TIMING_WINDOW if improved else width + 1
@@ -211,15 +210,20 @@ def _timing_window(model: ModelArrays, plan: np.ndarray, width: int) -> np.ndarr
     return window
 
 
-def _distant_arcs(model: ModelArrays, *solutions: np.ndarray) -> np.ndarray:
-    """x columns of arcs no solution uses and not among the nearest of their zone."""
+def _nearest_arcs(model: ModelArrays) -> np.ndarray:
+    """Per arc: whether it is among the :data:`NEAREST_ARCS` nearest of its zone and
+    service."""
+    by_distance = model.arcs.groupby(["zone", "service"])["distance_m"]
+    return by_distance.rank(method="first").to_numpy() <= NEAREST_ARCS
+
+
+def _distant_arcs(model: ModelArrays, nearest: np.ndarray, *solutions: np.ndarray) -> np.ndarray:
+    """x columns of the arcs that are not ``nearest`` and that no solution uses."""
     block = model.blocks["x"]
     arc = block.index["arc"]
-    keep = np.zeros(len(model.arcs), dtype=bool)
+    keep = nearest.copy()
     for solution in solutions:
         keep[arc[block.values(solution) > INTEGRAL]] = True
-    by_distance = model.arcs.groupby(["zone", "service"])["distance_m"]
-    keep |= by_distance.rank(method="first").to_numpy() <= NEAREST_ARCS
     return block.columns[~keep[arc]]
 
 
@@ -228,10 +232,8 @@ def _relaxation_with_reduced_costs(
 ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """The LP optimum: column values, reduced costs and objective (money-scaled)."""
     solver_model, _ = scaled(model, report=False)
-    highs = _Highs()  # the core object: highspy.Highs() prints its banner on creation
-    highs.setOptionValue("output_flag", False)
+    highs = silent_highs(to_highs_lp(solver_model.relaxation()))
     highs.setOptionValue("time_limit", float(seconds))
-    highs.passModel(to_highs_lp(solver_model.relaxation()))
     highs.run()
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None

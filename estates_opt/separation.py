@@ -18,9 +18,8 @@ import time
 import highspy
 import numpy as np
 import scipy.sparse as sp
-from highspy._core import _Highs
 
-from estates_opt.backends.highs import to_highs_lp
+from estates_opt.backends.highs import silent_highs, to_highs_lp
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.scaling import scaled
 from estates_opt.model.strengthen import arc_links
@@ -52,10 +51,7 @@ def separated_links(
     candidates = np.diff(links.indptr) > 1  # a link with no binary is a column bound
     added = np.zeros(links.shape[0], dtype=bool)
     solver_model, _ = scaled(model)  # links hold no money: the same rows either way
-    lp = to_highs_lp(solver_model.relaxation())
-    highs = _Highs()  # the core object: highspy.Highs() prints its banner on creation
-    highs.setOptionValue("output_flag", False)
-    highs.passModel(lp)
+    highs = silent_highs(to_highs_lp(solver_model.relaxation()))
     bound, rounds = None, 0
     while candidates.any() and rounds < MAX_ROUNDS:
         left = seconds - (time.perf_counter() - began)

@@ -16,7 +16,7 @@ from estates_opt.backends.base import SolveOptions, SolverResult
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.status import Status
 
-__all__ = ["HighsBackend"]
+__all__ = ["HighsBackend", "silent_highs", "to_highs_lp"]
 
 _MS = highspy.HighsModelStatus
 _LIMITS = {
@@ -57,6 +57,18 @@ def to_highs_lp(model: ModelArrays) -> highspy.HighsLp:
 
 
 _CB = highspy.cb.HighsCallbackType
+
+
+def silent_highs(lp: highspy.HighsLp) -> _Highs:
+    """A HiGHS object holding ``lp`` that prints nothing (for loops that re-solve it).
+
+    The core object: ``highspy.Highs()`` prints its banner on creation, before
+    ``output_flag`` could be switched off.
+    """
+    highs = _Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(lp)
+    return highs
 
 
 class _Watcher:

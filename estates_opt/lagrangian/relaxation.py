@@ -28,9 +28,8 @@ from __future__ import annotations
 import highspy
 import numpy as np
 import scipy.sparse as sp
-from highspy._core import _Highs
 
-from estates_opt.backends.highs import to_highs_lp
+from estates_opt.backends.highs import silent_highs, to_highs_lp
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.knapsack import nested_knapsack
 from estates_opt.model.strengthen import cover_rows, row_of_columns
@@ -198,10 +197,8 @@ class Master:
         lp = relaxation.master
         if not self.as_mip:
             lp.integrality_ = []
-        self.h = _Highs()
-        self.h.setOptionValue("output_flag", False)
+        self.h = silent_highs(lp)
         self.h.setOptionValue("mip_rel_gap", 1e-5)
-        self.h.passModel(lp)
         self.lower = np.asarray(lp.col_lower_, dtype=float)
         self.upper = np.asarray(lp.col_upper_, dtype=float)
         self.base_cost = np.asarray(lp.col_cost_)
@@ -250,10 +247,7 @@ class Completion:
     """Completes fixed binaries into a plan with an LP over x and w."""
 
     def __init__(self, model: ModelArrays) -> None:
-        lp = to_highs_lp(model.relaxation())
-        self.h = _Highs()
-        self.h.setOptionValue("output_flag", False)
-        self.h.passModel(lp)
+        self.h = silent_highs(to_highs_lp(model.relaxation()))
         self.binary = np.flatnonzero(model.integer).astype(np.int32)
         self.tried: set[bytes] = set()
 
