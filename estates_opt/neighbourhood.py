@@ -82,12 +82,10 @@ def relaxation_start(
         return None
     rounded = np.round(lp.solution)
     decided = model.integer & (np.abs(lp.solution - rounded) <= INTEGRAL)
-    lower, upper = model.lower.copy(), model.upper.copy()
-    lower[decided] = upper[decided] = rounded[decided]
     left = seconds - (time.perf_counter() - began)
     if left < 1.0:
         return None
-    neighbourhood = dataclasses.replace(model, lower=lower, upper=upper)
+    neighbourhood = _fixed(model, decided, rounded)
     gap = max(options.mip_gap, NEIGHBOURHOOD_GAP)
     found = run_backend(
         backend, neighbourhood, dataclasses.replace(quiet, time_limit=left, mip_gap=gap), None
@@ -135,10 +133,8 @@ def neighbourhood_search(
         & (np.abs(values - rounded) <= INTEGRAL)
         & (np.abs(reduced) >= SETTLED_SHARE * max(1.0, abs(objective)))
     )
-    lower, upper = model.lower.copy(), model.upper.copy()
-    lower[settled] = upper[settled] = rounded[settled]
     step = _Step(model, backend, options, exchange)
-    step.run("the LP's", lower, upper, None, 0.5 * seconds)
+    step.run("the LP's", _fixed(model, settled, rounded), None, 0.5 * seconds)
     width, nearest = TIMING_WINDOW, _nearest_arcs(model)
     while not (exchange.stop.is_set() or step.failed) and width <= model.periods:
         left = seconds - (time.perf_counter() - began)
@@ -147,12 +143,18 @@ def neighbourhood_search(
             return
         plan, value = best
         fixed = settled & ~_timing_window(model, plan, width)
-        lower, upper = model.lower.copy(), model.upper.copy()
-        lower[fixed] = upper[fixed] = plan[fixed]
-        upper[_distant_arcs(model, nearest, plan, values)] = 0.0
-        step.run(f"±{width} period", lower, upper, plan, min(left, LOCAL_SECONDS))
+        local = _fixed(model, fixed, plan)
+        local.upper[_distant_arcs(model, nearest, plan, values)] = 0.0
+        step.run(f"±{width} period", local, plan, min(left, LOCAL_SECONDS))
         improved = exchange.best()[1] > value
         width = TIMING_WINDOW if improved else width + 1
+
+
+def _fixed(model: ModelArrays, columns: np.ndarray, values: np.ndarray) -> ModelArrays:
+    """The model with ``columns`` (a mask) fixed at ``values`` (new bound arrays)."""
+    lower, upper = model.lower.copy(), model.upper.copy()
+    lower[columns] = upper[columns] = values[columns]
+    return dataclasses.replace(model, lower=lower, upper=upper)
 
 
 class _Step:
@@ -169,15 +171,9 @@ class _Step:
         )  # fmt: skip
 
     def run(
-        self,
-        name: str,
-        lower: np.ndarray,
-        upper: np.ndarray,
-        start: np.ndarray | None,
-        seconds: float,
+        self, name: str, neighbourhood: ModelArrays, start: np.ndarray | None, seconds: float
     ) -> None:
         began = time.perf_counter()
-        neighbourhood = dataclasses.replace(self.model, lower=lower, upper=upper)
         options = dataclasses.replace(self.options, time_limit=seconds)
         try:
             result = run_backend(self.backend, neighbourhood, options, start)
@@ -187,7 +183,7 @@ class _Step:
             return
         if result.solution is not None:
             self.exchange.offer(result.solution)
-        free = self.model.integer & (lower < upper)
+        free = self.model.integer & (neighbourhood.lower < neighbourhood.upper)
         log.info(
             "neighbourhood search: %s neighbourhood, %d of %d binaries free: %s in %.1f s",
             name, int(free.sum()), self.model.num_integer,
