@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
+from collections.abc import Callable, Iterator
 
 import highspy
 import numpy as np
 
-from estates_opt.backends.base import Backend, SolveOptions
+from estates_opt.backends.base import Backend, PlanSink, SolveOptions
 from estates_opt.backends.highs import silent_highs, to_highs_lp
 from estates_opt.decomposition import run_backend
 from estates_opt.errors import EstatesOptError
@@ -49,18 +51,27 @@ the settled ones gives £1.775bn (1e-8, 12 binaries fewer fixed, did no better o
 300 s: £1.774bn)."""
 
 TIMING_WINDOW = 1
-"""Periods either side of a disposal or project that the local steps leave free."""
+"""Periods either side of a disposal or project that a timing step leaves free."""
+
+TIMING_SHARE = 0.2
+"""Share of the projects (drawn at random) whose start a timing step may move."""
+
+AREA_SITES = 30
+"""Sites (those that may be disposed of or carry a project) an area step re-plans."""
 
 NEAREST_ARCS = 2
 """Arcs per zone and service the local steps keep open besides those the plan and the
-LP use."""
+LP use (and, in an area step, every arc to the area's sites)."""
 
-LOCAL_SECONDS = 45.0
-"""Time limit of each local step."""
+LOCAL_SECONDS = 15.0
+"""Time limit of each local step (most end sooner, proved optimal in their neighbourhood)."""
 
 LOCAL_GAP = 1e-4
 """Gap at which a step of the search ends, whatever the solve's own gap (a step
 looks for improvements of about 0.1 %; a 1 % solve gap would end it at once)."""
+
+STALL_SECONDS = 20.0
+"""The LP's neighbourhood ends once it has gone this long without a better plan."""
 
 
 def relaxation_start(
@@ -110,13 +121,16 @@ def neighbourhood_search(
 
     1. The LP's neighbourhood: solve the LP relaxation, fix the binaries it *settles*
        (0 or 1 at a reduced cost of at least :data:`SETTLED_SHARE` of its objective)
-       and solve the MIP over the rest, for at most half of ``seconds``.
-    2. Around the best plan so far, again and again: free the unsettled binaries and
-       the timing of each disposal and project the plan makes (its period and
-       :data:`TIMING_WINDOW` either side; wider after a step that finds nothing), and
-       close every arc neither that plan nor the LP uses that is not among the
-       :data:`NEAREST_ARCS` nearest of its zone and service. The MIP is then a tenth
-       the size of the model, and each step takes :data:`LOCAL_SECONDS` at most.
+       and solve the MIP over the rest, for at most half of ``seconds`` and no longer
+       than :data:`STALL_SECONDS` after its last better plan.
+    2. Around the best plan so far, again and again, two kinds of step in turn
+       (:class:`_LocalSteps`): an *area* step re-plans every disposal and project of
+       :data:`AREA_SITES` neighbouring sites, a *timing* step moves each disposal and a
+       random :data:`TIMING_SHARE` of the projects by up to :data:`TIMING_WINDOW`
+       periods. Every other binary keeps the plan's value, and every arc that neither
+       the plan nor the LP uses is closed unless it is among the :data:`NEAREST_ARCS`
+       nearest of its zone and service or leads to the area: each MIP is a tenth of the
+       model and most are proved optimal in seconds (:data:`LOCAL_SECONDS` at most).
 
     Every plan a MIP finds is offered as it is found. Ends after ``seconds`` or once
     ``exchange.stop`` is set; a solver failure ends the search with a warning (the main
@@ -134,20 +148,65 @@ def neighbourhood_search(
         & (np.abs(reduced) >= SETTLED_SHARE * max(1.0, abs(objective)))
     )
     step = _Step(model, backend, options, exchange)
-    step.run("the LP's", _fixed(model, settled, rounded), None, 0.5 * seconds)
-    width, nearest = TIMING_WINDOW, _nearest_arcs(model)
-    while not (exchange.stop.is_set() or step.failed) and width <= model.periods:
+    step.run("the LP's", _fixed(model, settled, rounded), None, 0.5 * seconds, STALL_SECONDS)
+    nearest = _nearest_arcs(model)
+    for name, free, area in _LocalSteps(model, np.random.default_rng(options.seed)):
         left = seconds - (time.perf_counter() - began)
         best = exchange.best()
-        if best is None or left < 1.0:
+        if exchange.stop.is_set() or step.failed or best is None or left < 1.0:
             return
-        plan, value = best
-        fixed = settled & ~_timing_window(model, plan, width)
-        local = _fixed(model, fixed, plan)
-        local.upper[_distant_arcs(model, nearest, plan, values)] = 0.0
-        step.run(f"±{width} period", local, plan, min(left, LOCAL_SECONDS))
-        improved = exchange.best()[1] > value
-        width = TIMING_WINDOW if improved else width + 1
+        plan = best[0]
+        local = _fixed(model, model.integer & ~free(plan), plan)
+        local.upper[_distant_arcs(model, nearest | area, plan, values)] = 0.0
+        step.run(name, local, plan, min(left, LOCAL_SECONDS))
+
+
+class _LocalSteps:
+    """The neighbourhoods of the local steps, area and timing in turn, forever.
+
+    Each item is (name, free, area): ``free(plan)`` is the mask of binaries the step
+    may change around ``plan`` and ``area`` marks the arcs to the area's sites. Area
+    seeds are drawn from the sites no area has covered yet, so a sweep visits every
+    part of the estate before any is visited again. Without site coordinates
+    (``model.site_xy`` None) there are only timing steps.
+    """
+
+    def __init__(self, model: ModelArrays, rng: np.random.Generator) -> None:
+        self.model, self.rng = model, rng
+        d, u = model.blocks["d"], model.blocks["u"]
+        self.d_site, self.u_site = d.index["site"], u.index["site"]
+        self.project = u.index["project"]
+        self.movable = np.union1d(self.d_site, self.u_site)
+        self.uncovered = self.movable
+        self.arc_site = model.arcs["site"].to_numpy()
+        self.no_arcs = np.zeros(len(self.arc_site), dtype=bool)
+
+    def __iter__(self) -> Iterator[tuple[str, Callable[[np.ndarray], np.ndarray], np.ndarray]]:
+        while True:
+            if self.model.site_xy is not None and len(self.movable):
+                yield self._area()
+            yield "timing", self._timing, self.no_arcs
+
+    def _area(self) -> tuple[str, Callable[[np.ndarray], np.ndarray], np.ndarray]:
+        if not len(self.uncovered):
+            self.uncovered = self.movable
+        xy = self.model.site_xy
+        seed = self.rng.choice(self.uncovered)
+        distance = np.hypot(*(xy[self.movable] - xy[seed]).T)
+        sites = self.movable[np.argsort(distance, kind="stable")[:AREA_SITES]]
+        self.uncovered = np.setdiff1d(self.uncovered, sites)
+        free = np.zeros(self.model.num_cols, dtype=bool)
+        free[self.model.blocks["d"].columns[np.isin(self.d_site, sites)]] = True
+        free[self.model.blocks["u"].columns[np.isin(self.u_site, sites)]] = True
+        return "area", lambda plan: free, np.isin(self.arc_site, sites)
+
+    def _timing(self, plan: np.ndarray) -> np.ndarray:
+        projects = np.unique(self.project)
+        count = int(np.ceil(TIMING_SHARE * len(projects)))
+        moving = self.rng.choice(projects, count, replace=False)
+        free = _timing_window(self.model, plan, TIMING_WINDOW)
+        free[self.model.blocks["u"].columns[~np.isin(self.project, moving)]] = False
+        return free
 
 
 def _fixed(model: ModelArrays, columns: np.ndarray, values: np.ndarray) -> ModelArrays:
@@ -166,15 +225,24 @@ class _Step:
         self.model, self.backend, self.exchange = model, backend, exchange
         self.failed = False
         self.options = dataclasses.replace(
-            options, progress=None, log=False, incoming=None, stop=exchange.stop,
-            found=exchange.offer, mip_gap=LOCAL_GAP,
-        )  # fmt: skip
+            options, progress=None, log=False, incoming=None, mip_gap=LOCAL_GAP
+        )
 
     def run(
-        self, name: str, neighbourhood: ModelArrays, start: np.ndarray | None, seconds: float
+        self,
+        name: str,
+        neighbourhood: ModelArrays,
+        start: np.ndarray | None,
+        seconds: float,
+        stall: float | None = None,
     ) -> None:
+        """Solve ``neighbourhood`` for at most ``seconds`` (and, given ``stall``, no
+        longer than that after its last better plan), offering each plan it finds."""
         began = time.perf_counter()
-        options = dataclasses.replace(self.options, time_limit=seconds)
+        stop = _Stall(self.exchange.stop, stall)
+        options = dataclasses.replace(
+            self.options, time_limit=seconds, stop=stop, found=stop.offering(self.exchange)
+        )
         try:
             result = run_backend(self.backend, neighbourhood, options, start)
         except EstatesOptError as err:
@@ -190,6 +258,33 @@ class _Step:
             "no plan" if result.objective is None else f"a plan worth {result.objective:.6g}",
             time.perf_counter() - began,
         )  # fmt: skip
+
+
+class _Stall(threading.Event):
+    """A step's stop signal: set when the search stops or, given ``seconds``, once
+    the step has gone that long since its last better plan (HiGHS polls ``is_set``)."""
+
+    def __init__(self, search_stop: threading.Event, seconds: float | None) -> None:
+        super().__init__()
+        self.search_stop, self.seconds = search_stop, seconds
+        self.last_plan: float | None = None
+
+    def offering(self, exchange: PlanExchange) -> PlanSink:
+        """A ``found`` callback: offer the plan and note when it came."""
+
+        def found(values: np.ndarray) -> None:
+            self.last_plan = time.perf_counter()
+            exchange.offer(values)
+
+        return found
+
+    def is_set(self) -> bool:
+        stalled = (
+            self.seconds is not None
+            and self.last_plan is not None
+            and time.perf_counter() - self.last_plan > self.seconds
+        )
+        return stalled or self.search_stop.is_set()
 
 
 def _timing_window(model: ModelArrays, plan: np.ndarray, width: int) -> np.ndarray:
@@ -213,11 +308,12 @@ def _nearest_arcs(model: ModelArrays) -> np.ndarray:
     return by_distance.rank(method="first").to_numpy() <= NEAREST_ARCS
 
 
-def _distant_arcs(model: ModelArrays, nearest: np.ndarray, *solutions: np.ndarray) -> np.ndarray:
-    """x columns of the arcs that are not ``nearest`` and that no solution uses."""
+def _distant_arcs(model: ModelArrays, kept: np.ndarray, *solutions: np.ndarray) -> np.ndarray:
+    """x columns of the arcs that are not ``kept`` (a mask over arcs) and that no
+    solution uses."""
     block = model.blocks["x"]
     arc = block.index["arc"]
-    keep = nearest.copy()
+    keep = kept.copy()
     for solution in solutions:
         keep[arc[block.values(solution) > INTEGRAL]] = True
     return block.columns[~keep[arc]]

@@ -81,6 +81,9 @@ class ModelArrays:
     boroughs: tuple[str, ...] = ()
     rule_names: list[str] = field(default_factory=list)
     objective_offset: float = 0.0
+    site_xy: np.ndarray | None = None
+    """(sites, 2) easting and northing of each site's representative point (EPSG:27700),
+    for searches that work area by area; None for models not built from an instance."""
 
     @property
     def num_cols(self) -> int:

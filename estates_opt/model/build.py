@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from estates_opt.geo import hosted_services, marriage_pairs, reach_arcs
+from estates_opt.geo import hosted_services, marriage_pairs, reach_arcs, representative_xy
 from estates_opt.instance import Instance, split_services
 from estates_opt.model.arrays import FAMILY_CODE, Block, ModelArrays
 
@@ -365,7 +365,7 @@ def build_model(instance: Instance) -> ModelArrays:
         row_keys=np.vstack(rows.keys),
         blocks={
             "d": Block(d0, {"site": d_site, "period": d_t}),
-            "u": Block(u0, {"project": u_proj, "period": u_t}),
+            "u": Block(u0, {"project": u_proj, "period": u_t, "site": p_site[u_proj]}),
             "x": Block(x0, {"arc": x_arc, "period": x_t, "demand": q_x}),
             "w": Block(w0, {"pair": w_pair, "period": w_t}),
         },
@@ -375,4 +375,5 @@ def build_model(instance: Instance) -> ModelArrays:
         periods=T,
         service_names=tuple(name for name, _ in services),
         boroughs=boroughs,
+        site_xy=representative_xy(sites.geometry),
     )
