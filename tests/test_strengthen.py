@@ -8,6 +8,7 @@ first plan handed to the solver is a plan of the whole model.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +17,20 @@ from ncl_sample import make_ncl_small
 from small import instance, project, site, zone
 
 import estates_opt as eo
+import estates_opt.neighbourhood as neighbourhood
 from estates_opt.backends.base import SolveOptions, SolverResult
 from estates_opt.backends.highs import HighsBackend
 from estates_opt.decomposition import run_backend
 from estates_opt.exchange import PlanExchange
 from estates_opt.model.build import build_model
 from estates_opt.model.strengthen import arc_links, with_rows, zone_cover_rows
-from estates_opt.neighbourhood import _timing_window, neighbourhood_search, relaxation_start
+from estates_opt.neighbourhood import (
+    _LocalSteps,
+    _Stall,
+    _timing_window,
+    neighbourhood_search,
+    relaxation_start,
+)
 from estates_opt.plan import total_seconds
 from estates_opt.separation import separated_links
 from estates_opt.verify import worst_violation
@@ -214,6 +222,101 @@ def test_the_timing_window_frees_the_periods_around_each_decision(
             expected |= (who == entity) & (np.abs(period - when) <= 1)
         np.testing.assert_array_equal(window[block.columns], expected)
     assert not window[model.blocks["x"].columns].any()
+
+
+def _sites_of(model, free: np.ndarray) -> set[int]:
+    d, u = model.blocks["d"], model.blocks["u"]
+    return set(d.index["site"][free[d.columns]]) | set(u.index["site"][free[u.columns]])
+
+
+def test_an_area_step_re_plans_the_nearest_sites_and_opens_their_arcs(
+    ncl_small, ncl_small_optimum, monkeypatch
+) -> None:
+    monkeypatch.setattr(neighbourhood, "AREA_SITES", 3)
+    model = build_model(ncl_small)
+    steps = _LocalSteps(model, np.random.default_rng(0))
+    name, free, arcs = next(iter(steps))
+    assert name == "area"
+    mask = free(ncl_small_optimum[0])
+    sites = _sites_of(model, mask)
+    assert len(sites) == 3
+    # every d and u column of those sites is free, and nothing else is
+    d, u = model.blocks["d"], model.blocks["u"]
+    expected = np.zeros(model.num_cols, dtype=bool)
+    expected[d.columns[np.isin(d.index["site"], list(sites))]] = True
+    expected[u.columns[np.isin(u.index["site"], list(sites))]] = True
+    np.testing.assert_array_equal(mask, expected)
+    # they are the three movable sites nearest one of them (the seed)
+    movable = np.union1d(d.index["site"], u.index["site"])
+    xy = model.site_xy
+    nearest = [
+        set(movable[np.argsort(np.hypot(*(xy[movable] - xy[seed]).T), kind="stable")[:3]])
+        for seed in sites
+    ]
+    assert sites in nearest
+    np.testing.assert_array_equal(arcs, model.arcs["site"].isin(list(sites)).to_numpy())
+
+
+def test_area_steps_sweep_the_estate_before_returning(ncl_small, monkeypatch) -> None:
+    monkeypatch.setattr(neighbourhood, "AREA_SITES", 2)
+    model = build_model(ncl_small)
+    d, u = model.blocks["d"], model.blocks["u"]
+    movable = set(np.union1d(d.index["site"], u.index["site"]))
+    covered: set[int] = set()
+    plan = np.zeros(model.num_cols)
+    for name, free, _ in _LocalSteps(model, np.random.default_rng(1)):
+        if name != "area":
+            continue
+        area = _sites_of(model, free(plan))
+        assert area - covered, f"area {sorted(area)} covers no new site"
+        covered |= area
+        if covered == movable:
+            break
+
+
+def test_a_timing_step_moves_every_disposal_and_a_fifth_of_the_projects(
+    ncl_small, ncl_small_optimum
+) -> None:
+    model = build_model(ncl_small)
+    plan = ncl_small_optimum[0].copy()
+    u = model.blocks["u"]
+    built = np.flatnonzero(u.index["period"] == 1)  # build every project that can start in 1
+    plan[u.start + built] = 1.0
+    steps = iter(_LocalSteps(model, np.random.default_rng(0)))
+    _, free, arcs = next(step for step in steps if step[0] == "timing")
+    mask = free(plan)
+    window = _timing_window(model, plan, 1)
+    d = model.blocks["d"]
+    np.testing.assert_array_equal(mask[d.columns], window[d.columns])
+    moved = set(u.index["project"][mask[u.columns]])
+    projects = np.unique(u.index["project"])
+    assert len(moved) <= int(np.ceil(0.2 * len(projects)))
+    assert moved, "no project may move"
+    assert (mask <= window).all()
+    assert not arcs.any()
+
+
+def test_a_step_stops_once_it_has_gone_stall_seconds_without_a_better_plan() -> None:
+    search_stop = threading.Event()
+    stall = _Stall(search_stop, 0.05)
+    offered = []
+
+    class Exchange:
+        def offer(self, values):
+            offered.append(values)
+
+    found = stall.offering(Exchange())
+    assert not stall.is_set()  # no plan yet: the step may take its whole time
+    found(np.ones(2))
+    assert not stall.is_set()
+    time.sleep(0.1)
+    assert stall.is_set()
+    assert len(offered) == 1
+    never = _Stall(search_stop, None)
+    never.offering(Exchange())(np.ones(2))
+    assert not never.is_set()
+    search_stop.set()
+    assert never.is_set()
 
 
 def test_a_failing_solver_ends_the_search_with_a_warning(ncl_small, caplog) -> None:
