@@ -162,6 +162,10 @@ def neighbourhood_search(
         step.run(name, local, plan, min(left, LOCAL_SECONDS))
 
 
+_Neighbourhood = tuple[str, Callable[[np.ndarray], np.ndarray], np.ndarray]
+"""(name, free, area) of a local step; see :class:`_LocalSteps`."""
+
+
 class _LocalSteps:
     """The neighbourhoods of the local steps, area and timing in turn, forever.
 
@@ -182,13 +186,13 @@ class _LocalSteps:
         self.arc_site = model.arcs["site"].to_numpy()
         self.no_arcs = np.zeros(len(self.arc_site), dtype=bool)
 
-    def __iter__(self) -> Iterator[tuple[str, Callable[[np.ndarray], np.ndarray], np.ndarray]]:
+    def __iter__(self) -> Iterator[_Neighbourhood]:
         while True:
             if self.model.site_xy is not None and len(self.movable):
                 yield self._area()
             yield "timing", self._timing, self.no_arcs
 
-    def _area(self) -> tuple[str, Callable[[np.ndarray], np.ndarray], np.ndarray]:
+    def _area(self) -> _Neighbourhood:
         if not len(self.uncovered):
             self.uncovered = self.movable
         xy = self.model.site_xy
