@@ -181,6 +181,7 @@ class _LocalSteps:
         d, u = model.blocks["d"], model.blocks["u"]
         self.d_site, self.u_site = d.index["site"], u.index["site"]
         self.project = u.index["project"]
+        self.projects = np.unique(self.project)
         self.movable = np.union1d(self.d_site, self.u_site)
         self.uncovered = self.movable
         self.arc_site = model.arcs["site"].to_numpy()
@@ -206,9 +207,8 @@ class _LocalSteps:
         return "area", lambda plan: free, np.isin(self.arc_site, sites)
 
     def _timing(self, plan: np.ndarray) -> np.ndarray:
-        projects = np.unique(self.project)
-        count = int(np.ceil(TIMING_SHARE * len(projects)))
-        moving = self.rng.choice(projects, count, replace=False)
+        count = int(np.ceil(TIMING_SHARE * len(self.projects)))
+        moving = self.rng.choice(self.projects, count, replace=False)
         free = _timing_window(self.model, plan, TIMING_WINDOW)
         free[self.model.blocks["u"].columns[~np.isin(self.project, moving)]] = False
         return free
@@ -266,8 +266,9 @@ class _Step:
 
 
 class _Stall(threading.Event):
-    """A step's stop signal: set when the search stops or, given ``seconds``, once
-    the step has gone that long since its last better plan (HiGHS polls ``is_set``)."""
+    """A step's stop signal: set when it is set, when the search stops or, given
+    ``seconds``, once the step has gone that long since its last better plan (HiGHS
+    polls ``is_set``)."""
 
     def __init__(self, search_stop: threading.Event, seconds: float | None) -> None:
         super().__init__()
@@ -289,7 +290,7 @@ class _Stall(threading.Event):
             and self.last_plan is not None
             and time.perf_counter() - self.last_plan > self.seconds
         )
-        return stalled or self.search_stop.is_set()
+        return stalled or self.search_stop.is_set() or super().is_set()
 
 
 def _timing_window(model: ModelArrays, plan: np.ndarray, width: int) -> np.ndarray:
