@@ -265,13 +265,12 @@ class _Step:
         )  # fmt: skip
 
 
-class _Stall(threading.Event):
-    """A step's stop signal: set when it is set, when the search stops or, given
-    ``seconds``, once the step has gone that long since its last better plan (HiGHS
-    polls ``is_set``)."""
+class _Stall:
+    """A step's stop signal (:class:`~estates_opt.backends.base.StopSignal`): set when
+    the search stops or, given ``seconds``, once the step has gone that long since its
+    last better plan (HiGHS polls ``is_set``)."""
 
     def __init__(self, search_stop: threading.Event, seconds: float | None) -> None:
-        super().__init__()
         self.search_stop, self.seconds = search_stop, seconds
         self.last_plan: float | None = None
 
@@ -290,7 +289,7 @@ class _Stall(threading.Event):
             and self.last_plan is not None
             and time.perf_counter() - self.last_plan > self.seconds
         )
-        return stalled or self.search_stop.is_set() or super().is_set()
+        return stalled or self.search_stop.is_set()
 
 
 def _timing_window(model: ModelArrays, plan: np.ndarray, width: int) -> np.ndarray:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -24,6 +23,7 @@ __all__ = [
     "Backend",
     "SolveOptions",
     "SolverResult",
+    "StopSignal",
     "available_solvers",
     "get_backend",
 ]
@@ -32,6 +32,12 @@ __all__ = [
 ProgressCallback = Callable[[float | None, float | None, float | None], None]
 PlanSource = Callable[[], np.ndarray | None]
 PlanSink = Callable[[np.ndarray], None]
+
+
+class StopSignal(Protocol):
+    """Tells a running solve to stop (a ``threading.Event`` is one)."""
+
+    def is_set(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ class SolveOptions:
     progress: ProgressCallback | None = field(default=None, compare=False, repr=False)
     found: PlanSink | None = field(default=None, compare=False, repr=False)
     incoming: PlanSource | None = field(default=None, compare=False, repr=False)
-    stop: threading.Event | None = field(default=None, compare=False, repr=False)
+    stop: StopSignal | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
