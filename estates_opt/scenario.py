@@ -18,10 +18,25 @@ from typing import Any
 
 from estates_opt.errors import InputError, Problem
 
-__all__ = ["SCENARIO_FILE", "Scenario", "Service", "read_scenario", "scenario_to_toml"]
+__all__ = [
+    "MAX_MAGNITUDE",
+    "SCENARIO_FILE",
+    "Scenario",
+    "Service",
+    "read_scenario",
+    "scenario_to_toml",
+]
 
 SCENARIO_FILE = "scenario.toml"
 MAX_PERIODS = 200  # a planning horizon beyond this is a typo, not a plan
+MAX_MAGNITUDE = 1e15
+"""Largest magnitude of money, areas, populations, distances, targets and rates.
+
+Beyond a thousand trillion pounds a value is a typo or a stand-in for "no limit"; no
+money scale keeps it and a one-pound running cost both above a solver's tolerances, so
+it is an input error (``docs/decisions.md``). Capital budgets and reaches, which users
+write as "no limit" (``1e15``, ``9e99``, ``inf``), are not capped: a budget that cannot
+bind is treated as unlimited by :mod:`estates_opt.model.scaling`."""
 
 
 @dataclass(frozen=True)
@@ -299,6 +314,13 @@ def validate_scenario(s: Scenario) -> list[Problem]:
     def finite(value: float) -> bool:
         return math.isfinite(value)
 
+    def amount(value: float, where: str) -> None:
+        """A target or rate: finite, >= 0 and at most MAX_MAGNITUDE."""
+        expected = "a finite number >= 0"
+        if finite(value) and value > MAX_MAGNITUDE:
+            expected = f"a number >= 0 of magnitude at most {MAX_MAGNITUDE:g}"
+        check(finite(value) and 0 <= value <= MAX_MAGNITUDE, where, expected, value)
+
     check(1 <= s.periods <= MAX_PERIODS, "[horizon] periods",
           f"an integer in [1, {MAX_PERIODS}]", s.periods)  # fmt: skip
     check(
@@ -357,25 +379,10 @@ def validate_scenario(s: Scenario) -> list[Problem]:
         "a number in [0, 1]",
         s.receipt_retention,
     )
-    check(
-        finite(s.receipts_target) and s.receipts_target >= 0,
-        "[finance] receipts_target",
-        "a finite number >= 0",
-        s.receipts_target,
-    )
-    check(
-        finite(s.housing_target) and s.housing_target >= 0,
-        "[housing] target",
-        "a finite number >= 0",
-        s.housing_target,
-    )
+    amount(s.receipts_target, "[finance] receipts_target")
+    amount(s.housing_target, "[housing] target")
     for borough, units in s.housing_by_borough.items():
-        check(
-            finite(units) and units >= 0,
-            f"[housing] by_borough {borough}",
-            "a finite number >= 0",
-            units,
-        )
+        amount(units, f"[housing] by_borough {borough}")
     check(
         finite(s.marriage_distance_m) and s.marriage_distance_m >= 0,
         "[marriage] distance_m",
@@ -408,24 +415,14 @@ def validate_scenario(s: Scenario) -> list[Problem]:
     check(not unknown, "[equity] services", "names defined under [services]", unknown)
     for name, svc in s.services.items():
         where = f"[services.{name}]"
-        check(
-            finite(svc.space_per_1000) and svc.space_per_1000 >= 0,
-            f"{where} space_per_1000",
-            "a finite number >= 0",
-            svc.space_per_1000,
-        )
+        amount(svc.space_per_1000, f"{where} space_per_1000")
         check(
             svc.max_distance_m > 0 and not math.isnan(svc.max_distance_m),
             f"{where} max_distance_m",
             "a number > 0 (inf for unlimited reach)",
             svc.max_distance_m,
         )
-        check(
-            finite(svc.travel_cost_per_person_km) and svc.travel_cost_per_person_km >= 0,
-            f"{where} travel_cost_per_person_km",
-            "a finite number >= 0",
-            svc.travel_cost_per_person_km,
-        )
+        amount(svc.travel_cost_per_person_km, f"{where} travel_cost_per_person_km")
     return problems
 
 

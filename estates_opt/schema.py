@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from estates_opt.scenario import MAX_MAGNITUDE
+
 __all__ = [
     "PROJECTS",
     "PROJECT_KINDS",
@@ -51,6 +53,8 @@ class Column:
         Value of an optional column when absent or blank.
     min
         Lower bound (inclusive) of a number, ``None`` for any finite number.
+    max_magnitude
+        Largest absolute value of a number (:data:`MAX_MAGNITUDE` for floats).
     nonempty
         A text cell may not be blank (ids and references).
     choices
@@ -68,6 +72,7 @@ class Column:
     required: bool = True
     default: Any = None
     min: float | None = None
+    max_magnitude: float = MAX_MAGNITUDE
     nonempty: bool = False
     choices: tuple[str, ...] | None = None
     unit: str = ""
@@ -87,6 +92,15 @@ class Column:
             allowed = ", ".join(self.choices)
             return f"one of {allowed}" + ("" if self.nonempty else " (or blank)")
         return "a non-empty value" if self.nonempty else "text"
+
+    @property
+    def too_large(self) -> str:
+        """What a cell beyond :attr:`max_magnitude` is told, for error messages."""
+        return (
+            f"a number of magnitude at most {self.max_magnitude:g} "
+            f"({self.unit or 'units'}; larger values are typos or 'no limit' stand-ins "
+            "the solvers cannot resolve)"
+        )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from estates_opt.backends.base import (
     SolverResult,
     get_backend,
 )
+from estates_opt.certify import earned
 from estates_opt.decomposition import run_backend, solve_decomposed
 from estates_opt.diagnose import diagnose
 from estates_opt.equity import equity_rules
@@ -26,6 +27,7 @@ from estates_opt.instance import Instance
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.build import build_model
 from estates_opt.model.rules import Rule, apply_rules
+from estates_opt.model.size import check_fits
 from estates_opt.model.strengthen import with_rows, zone_cover_rows
 from estates_opt.neighbourhood import neighbourhood_search, relaxation_start
 from estates_opt.plan import Plan
@@ -63,6 +65,7 @@ def solve(
     mip_gap: float = 1e-4,
     time_limit: float | None = None,
     threads: int | None = None,
+    node_limit: int | None = None,
     log_solver: bool = False,
     rules: Sequence[Rule] = (),
     diagnose_infeasible: bool = True,
@@ -77,9 +80,14 @@ def solve(
     instance : the validated instance (not modified).
     solver : a name from :func:`estates_opt.available_solvers` (default ``"highs"``).
     mip_gap : relative optimality gap at which the solver may stop.
-    time_limit : seconds; a run stopped by it is ``feasible`` (with its gap) or
-        ``no_solution``, never ``optimal``.
+    time_limit : seconds from the call, the build included; a run stopped by it is
+        ``feasible`` (with its gap) or ``no_solution``, never ``optimal``. An estate
+        whose model could not fit in the memory available is refused before it is built
+        (:class:`~estates_opt.InputError`, :mod:`estates_opt.model.size`).
     threads : solver threads (None: the solver's default).
+    node_limit : stop the branch and bound after this many nodes (a stop that lands at
+        the same point on any machine, unlike a time limit); such a run is ``feasible``
+        or ``no_solution`` unless the gap is already proved.
     log_solver : echo the solver's own log.
     rules : custom rules (see :mod:`estates_opt.rules`) added as linear constraints; the
         scenario's ``[equity]`` caps are always added (:mod:`estates_opt.equity`).
@@ -109,14 +117,17 @@ def solve(
         mip_gap=mip_gap,
         time_limit=time_limit,
         threads=threads,
+        node_limit=node_limit,
         log=log_solver,
         progress=on_progress,
     )
     began = time.perf_counter()
+    check_fits(instance)
     model = build_model(instance)
     apply_rules(model, instance, [*equity_rules(instance), *rules])
     build_s = time.perf_counter() - began
     log.info("model built in %.2f s: %s", build_s, model.describe())
+    options = _less_time(options, build_s)  # the time limit counts from the call
     decompose = bool(lagrangian) or (lagrangian is None and _worth_decomposing(model))
     began = time.perf_counter()
     solver_model = model if decompose else _strengthened(model, time_limit)
@@ -147,7 +158,14 @@ def solve(
         timings["search_s"] = search_s
     log.info("%s: %s after %.2f s", result.solver, result.status.value, result.solve_seconds)
     if result.status.has_solution:
-        return plan_from_solution(instance, model, result, timings)
+        plan = earned(instance, plan_from_solution(instance, model, result, timings), mip_gap)
+        if isinstance(plan, Plan):
+            return plan
+        log.error("%s", plan.message)
+        result = dataclasses.replace(
+            result, status=Status.NO_SOLUTION, solution=None, objective=None, bound=None,
+            message=plan.message,
+        )  # fmt: skip
     shortfalls = None
     if result.status is Status.INFEASIBLE and diagnose_infeasible:
         began = time.perf_counter()

@@ -108,8 +108,9 @@ def _got(raw: pd.Series) -> pd.Series:
     return raw.map(lambda v: "got an empty cell." if not v.strip() else f"got {v!r}.")
 
 
-def _parse_number(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
-    """Float values and a mask of bad cells (blank, not a number, not finite, out of range)."""
+def _parse_number(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Float values, a mask of bad cells (blank, not a number, not finite, below the
+    minimum, not an integer) and a mask of cells beyond the column's largest magnitude."""
     raw = _text(series).str.strip()
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = series.astype("float64").reset_index(drop=True)
@@ -126,7 +127,8 @@ def _parse_number(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray
     if col.type is int:
         # periods and build times: anything beyond 32-bit is a typo, and would overflow
         bad |= np.isfinite(array) & ((array != np.floor(array)) | (np.abs(array) > 2**31 - 1))
-    return values, bad
+    huge = ~bad & np.isfinite(array) & (np.abs(array) > col.max_magnitude)
+    return values, bad, huge
 
 
 def _parse_bool(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -157,18 +159,19 @@ def _parse_text(series: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
 def _parse_column(series: pd.Series, col: Column, file: str, problems: list[Problem]) -> pd.Series:
     """The column typed as the schema says; bad cells are added to ``problems``."""
     series = series.reset_index(drop=True)
+    huge = np.zeros(len(series), dtype=bool)
     if col.type is bool:
         values, bad = _parse_bool(series)
     elif col.type in (int, float):
-        values, bad = _parse_number(series, col)
+        values, bad, huge = _parse_number(series, col)
     else:
         values, bad = _parse_text(series, col)
-    if bad.any():
-        got = _got(_text(series[bad]))
-        message = pd.Series(f"expected {col.expected}, ", index=got.index) + got
+    if bad.any() or huge.any():
         full = pd.Series("", index=series.index, dtype=object)
-        full[bad] = message
-        problems += _cell_problems(file, col.name, bad, full)
+        for mask, expected in ((bad, col.expected), (huge, col.too_large)):
+            got = _got(_text(series[mask]))
+            full[mask] = pd.Series(f"expected {expected}, ", index=got.index) + got
+        problems += _cell_problems(file, col.name, bad | huge, full)
         return values
     if col.type is int:
         return values.astype("int64")

@@ -169,10 +169,12 @@ def test_tiny_time_limit_is_never_optimal(solver: str, p01_model: ModelArrays) -
 
 @pytest.mark.skipif("pulp-cbc" not in SOLVERS, reason="PuLP is not installed")
 def test_cbc_stopped_with_incumbent_is_feasible_not_optimal(p01_model: ModelArrays) -> None:
-    # PuLP calls this run "Optimal"; CBC finds a first plan for p01 in about 1 s and
-    # needs about 12 s to prove optimality.
-    result = get_backend("pulp-cbc").solve(p01_model, SolveOptions(mip_gap=0, time_limit=3))
-    assert result.status in (eo.Status.FEASIBLE, eo.Status.NO_SOLUTION), result.message
+    # PuLP calls a stopped run "Optimal". Stopped by a node limit (not a time limit, which
+    # a fast machine beats: issue 16), CBC has a first plan for p01 but no proof: its root
+    # bound is 9 % above the known optimum (35.98m against 32.90m).
+    options = SolveOptions(mip_gap=0, node_limit=1)
+    result = get_backend("pulp-cbc").solve(p01_model, options)
+    assert result.status is eo.Status.FEASIBLE, result.message
     assert_consistent(result)
 
 
@@ -189,8 +191,7 @@ def test_cbc_overrunning_its_time_limit_is_killed(
     monkeypatch.setattr(pulp_backend, "HARD_LIMIT_GRACE_S", 0.0)
     result = get_backend("pulp-cbc").solve(knapsack(), SolveOptions(time_limit=0.2))
     assert result.status is eo.Status.NO_SOLUTION
-    assert "killed" in result.message
-    assert result.solve_seconds < 10
+    assert "killed" in result.message  # the fake CBC sleeps 60 s: only a kill ends it early
 
 
 def test_unknown_solver_lists_the_available_ones(instances: dict[str, Instance]) -> None:

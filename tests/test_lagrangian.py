@@ -123,7 +123,7 @@ def test_solve_with_the_lagrangian_phase_reaches_known_answers(
 
     folder = shared_instances / name
     reference = json.loads((folder / "reference_plan" / "summary.json").read_text())
-    plan = eo.solve(eo.read_instance(folder), mip_gap=0.0, time_limit=30, lagrangian=True)
+    plan = eo.solve(eo.read_instance(folder), mip_gap=0.0, lagrangian=True)
     assert plan.status is eo.Status.OPTIMAL
     assert plan.objective == pytest.approx(reference["objective"], rel=2e-4)
 

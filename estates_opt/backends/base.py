@@ -46,6 +46,9 @@ class SolveOptions:
 
     ``mip_gap`` is relative (1e-4 = 0.01 %); ``time_limit`` in seconds (None = none);
     ``threads`` None lets the solver choose; ``log`` echoes the solver's own log;
+    ``node_limit`` stops the branch and bound after that many nodes: unlike a time
+    limit it stops at the same point on a fast machine and a slow one (tests and
+    benchmarks use it), and a run it stops is ``feasible`` or ``no_solution``;
     ``progress`` (where the backend supports it) is called with the incumbent
     objective, best bound and relative gap as the solver improves them.
 
@@ -58,6 +61,7 @@ class SolveOptions:
     mip_gap: float = 1e-4
     time_limit: float | None = None
     threads: int | None = None
+    node_limit: int | None = None
     log: bool = False
     seed: int = 0
     progress: ProgressCallback | None = field(default=None, compare=False, repr=False)

@@ -148,6 +148,8 @@ class HighsBackend:
         h.setOptionValue("random_seed", int(options.seed))
         if options.time_limit is not None:
             h.setOptionValue("time_limit", float(options.time_limit))
+        if options.node_limit is not None:
+            h.setOptionValue("mip_max_nodes", int(options.node_limit))
         if options.threads is not None:
             # HiGHS fixes its thread pool at the first run in a process; reset it first.
             highspy.Highs.resetGlobalScheduler(True)

@@ -187,6 +187,8 @@ class OrtoolsScipBackend(_OrtoolsBackend):
         ]
         if options.threads is not None:
             lines.append(f"parallel/maxnthreads = {int(options.threads)}")
+        if options.node_limit is not None:
+            lines.append(f"limits/nodes = {int(options.node_limit)}")
         return "\n".join(lines)
 
 
@@ -211,4 +213,6 @@ class OrtoolsHighsBackend(_OrtoolsBackend):
             lines.append("output_flag=false")
         if options.threads is not None:
             lines.append(f"threads={int(options.threads)}")
+        if options.node_limit is not None:
+            lines.append(f"mip_max_nodes={int(options.node_limit)}")
         return "\n".join(lines)

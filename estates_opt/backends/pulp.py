@@ -256,6 +256,8 @@ class PulpCbcBackend:
         if start is not None:
             _set_start(columns, start)
         extra = [f"randomCbcSeed {int(options.seed)}"] if options.seed else []
+        if options.node_limit is not None:
+            extra.append(f"maxNodes {int(options.node_limit)}")
         limit = options.time_limit
         run = _CbcRun(
             path=path,
@@ -365,6 +367,14 @@ class _HighsRun(pulp.HiGHS):  # type: ignore[misc]
             h.setOptionValue(key, value)
         lp.solverModel = h
 
+    def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:
+        """PuLP's reading, tolerating the statuses it does not map (a node limit ends
+        in HiGHS's ``kSolutionLimit``): the backend reads the status from HiGHS itself."""
+        try:
+            return tuple(super().findSolutionValues(lp))  # type: ignore[return-value]
+        except KeyError:  # the values were assigned before PuLP looked the status up
+            return pulp.LpStatusNotSolved, pulp.LpSolutionIntegerFeasible
+
     def callSolver(self, lp: pulp.LpProblem) -> None:
         """Pass the MIP start (in PuLP's column order), then run."""
         if self.start is not None:
@@ -399,6 +409,7 @@ class PulpHighsBackend:
             timeLimit=options.time_limit,
             random_seed=int(options.seed),
             start=None if start is None else _named(columns, start),
+            **({} if options.node_limit is None else {"mip_max_nodes": int(options.node_limit)}),
         )
         began = time.perf_counter()
         prob.solve(run)

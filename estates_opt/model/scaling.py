@@ -24,13 +24,17 @@ Wiring, in :func:`estates_opt.solve.solve`::
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from typing import Any, TypeVar
 
 import numpy as np
 
-from estates_opt.model.arrays import FAMILY_CODE, ModelArrays
+from estates_opt.errors import InputError, Problem
+from estates_opt.model.arrays import FAMILY_CODE, ROW_FAMILIES, ModelArrays
 from estates_opt.validate import warn_data
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "HUGE",
@@ -38,10 +42,14 @@ __all__ = [
     "SMALLEST_MONEY",
     "TARGET_MONEY",
     "TROUBLE_RATIO",
+    "activity_range",
+    "check_money_range",
     "coefficient_report",
     "money_scale",
     "scaled",
+    "unbinding_money_bounds",
     "unscale_result",
+    "without_unbinding_money_bounds",
 ]
 
 TROUBLE_RATIO = 1e9
@@ -135,42 +143,111 @@ def _money_rows(model: ModelArrays) -> np.ndarray:
     return np.isin(model.row_family, [FAMILY_CODE[f] for f in MONEY_ROWS])
 
 
+def activity_range(model: ModelArrays, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest value each row's activity can take within the column bounds."""
+    sub = model.matrix[rows].tocsr()
+    positive, negative = sub.maximum(0), sub.minimum(0)
+    with np.errstate(invalid="ignore"):
+        low = positive @ model.lower + negative @ model.upper
+        high = positive @ model.upper + negative @ model.lower
+    return np.nan_to_num(low, nan=-np.inf), np.nan_to_num(high, nan=np.inf)
+
+
+def unbinding_money_bounds(model: ModelArrays) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of money rows whose finite lower / upper bound can never bind.
+
+    A budget at least the largest spend the columns allow, or a receipts target of
+    zero, holds for every value of the variables: the bound says nothing, and its
+    magnitude (``1e15`` or ``9e99`` written for "no limit") must not set the money scale.
+    """
+    rows = np.flatnonzero(_money_rows(model))
+    lower = np.zeros(model.num_rows, dtype=bool)
+    upper = np.zeros(model.num_rows, dtype=bool)
+    if not len(rows):
+        return lower, upper
+    low, high = activity_range(model, rows)
+    row_lower, row_upper = model.row_lower[rows], model.row_upper[rows]
+    lower[rows] = np.isfinite(row_lower) & (row_lower <= low)
+    upper[rows] = np.isfinite(row_upper) & (row_upper >= high)
+    return lower, upper
+
+
+def without_unbinding_money_bounds(model: ModelArrays) -> ModelArrays:
+    """The model with every money bound that can never bind made infinite (logged)."""
+    lower, upper = unbinding_money_bounds(model)
+    if not (lower.any() or upper.any()):
+        return model
+    families = sorted({ROW_FAMILIES[code] for code in model.row_family[lower | upper]})
+    log.info(
+        "%d money bounds can never bind (%s): treated as unlimited, left out of the money scale",
+        int(lower.sum() + upper.sum()),
+        ", ".join(families),
+    )
+    return dataclasses.replace(
+        model,
+        row_lower=np.where(lower, -np.inf, model.row_lower),
+        row_upper=np.where(upper, np.inf, model.row_upper),
+    )
+
+
+def _live_money(model: ModelArrays) -> tuple[np.ndarray, np.ndarray]:
+    """Entries and finite bounds of the money rows that still bind somewhere."""
+    rows = _money_rows(model) & (np.isfinite(model.row_lower) | np.isfinite(model.row_upper))
+    entries = model.matrix[np.flatnonzero(rows)].data if rows.any() else np.zeros(0)
+    bounds = np.concatenate([model.row_lower[rows], model.row_upper[rows]])
+    return entries, bounds[np.isfinite(bounds)]
+
+
 def money_scale(model: ModelArrays) -> float:
-    """The power of ten (>= 1) that brings the largest money magnitude below 10 * TARGET_MONEY.
+    """The power of ten that brings the largest money magnitude into
+    ``[TARGET_MONEY, 10 * TARGET_MONEY)``.
 
     Money is every objective coefficient and the entries and finite bounds of the
-    ``cash`` and ``receipts_target`` rows. The factor is capped so that the smallest
-    non-zero entry or bound of those rows stays at or above :data:`SMALLEST_MONEY`.
+    ``cash`` and ``receipts_target`` rows that can bind (see
+    :func:`unbinding_money_bounds`; pass a model through
+    :func:`without_unbinding_money_bounds` first). Small money is scaled up, so that an
+    estate written in thousands of pounds keeps its objective above the solvers'
+    absolute tolerances; large money is scaled down, capped so that the smallest non-zero
+    entry or bound of a money row stays at or above :data:`SMALLEST_MONEY`.
     """
-    rows = _money_rows(model)
-    money_matrix = model.matrix[np.flatnonzero(rows)].data if rows.any() else np.zeros(0)
-    values = np.concatenate(
-        [
-            model.cost,
-            [model.objective_offset],
-            money_matrix,
-            model.row_lower[rows],
-            model.row_upper[rows],
-        ]
-    )
+    entries, bounds = _live_money(model)
+    values = np.concatenate([model.cost, [model.objective_offset], entries, bounds])
     _, high = _span(values)
-    if high < 10 * TARGET_MONEY:
+    if high == 0.0:
         return 1.0
     exponent = math.floor(math.log10(high / TARGET_MONEY))
-    low, _ = _span(np.concatenate([money_matrix, model.row_lower[rows], model.row_upper[rows]]))
-    if low > 0:
-        exponent = min(exponent, math.floor(math.log10(low / SMALLEST_MONEY)))
-    return float(10 ** max(exponent, 0))
+    low, _ = _span(np.concatenate([entries, bounds]))
+    if exponent > 0 and low > 0:
+        exponent = max(0, min(exponent, math.floor(math.log10(low / SMALLEST_MONEY))))
+    return float(10.0**exponent)
+
+
+def check_money_range(model: ModelArrays) -> None:
+    """Raise :class:`~estates_opt.errors.InputError` for a binding money bound beyond
+    :data:`HUGE`: no money scale keeps both it and a pound of running cost visible."""
+    _, bounds = _live_money(model)
+    if len(bounds) and np.abs(bounds).max() > HUGE:
+        raise InputError(
+            Problem(
+                "scenario.toml",
+                f"[finance]: expected money that binds (a budget less the backlog it must "
+                f"carry, a receipts target) of at most {HUGE:g} GBP, got "
+                f"{np.abs(bounds).max():.3g}; write a budget the plan cannot exhaust (it is "
+                "then treated as unlimited) or check the units of money.",
+            )
+        )
 
 
 def scaled(model: ModelArrays, *, report: bool = True) -> tuple[ModelArrays, float]:
-    """The model with money divided by :func:`money_scale`, and that factor.
+    """The solver's copy of the model in money units it can resolve, and the factor.
 
-    The objective, its offset and the money rows (entries and bounds) are divided by the
-    factor; nothing else changes, so a solution vector of the scaled model is a solution
-    of the original with the same decisions, and its objective times the factor is the
-    original objective in pounds. ``report`` runs :func:`coefficient_report` on the
-    scaled model (what the solver sees) and warns when it is still awkward.
+    Money bounds that can never bind are made infinite first
+    (:func:`without_unbinding_money_bounds`); then the objective, its offset and the
+    money rows (entries and bounds) are divided by :func:`money_scale`. Columns never
+    change, so a solution vector of the scaled model is a solution of the original with
+    the same decisions, and its objective times the factor is the original objective in
+    pounds. ``report`` runs :func:`coefficient_report` on the scaled model (what the
+    solver sees) and warns when it is still awkward.
 
     Parameters
     ----------
@@ -182,7 +259,12 @@ def scaled(model: ModelArrays, *, report: bool = True) -> tuple[ModelArrays, flo
     Returns
     -------
     (ModelArrays, float)
-        The scaled model (``model`` itself when the factor is 1) and the factor.
+        The scaled model (``model`` itself when nothing changes) and the factor.
+
+    Raises
+    ------
+    InputError
+        A money bound that binds is beyond :data:`HUGE` (:func:`check_money_range`).
 
     Examples
     --------
@@ -190,31 +272,37 @@ def scaled(model: ModelArrays, *, report: bool = True) -> tuple[ModelArrays, flo
     >>> from estates_opt.model.arrays import FAMILY_CODE, ModelArrays
     >>> m = ModelArrays(cost=np.array([2e6, -3e5]), lower=np.zeros(2), upper=np.ones(2),
     ...     integer=np.ones(2, dtype=bool), matrix=sp.csr_array(np.array([[-2e6, 3e5]])),
-    ...     row_lower=np.array([-np.inf]), row_upper=np.array([5e6]),
+    ...     row_lower=np.array([-np.inf]), row_upper=np.array([1e5]),
     ...     row_family=np.array([FAMILY_CODE["cash"]], dtype=np.int8),
     ...     row_keys=np.full((1, 3), -1), blocks={}, arcs=None, pairs=None,
     ...     demand=np.zeros(0), periods=1, service_names=())
     >>> small, money = scaled(m)
     >>> money, small.cost.tolist(), small.row_upper.tolist()
-    (100.0, [20000.0, -3000.0], [50000.0])
+    (100.0, [20000.0, -3000.0], [1000.0])
+
+    A budget of ``1e15`` ("no limit") can never bind: it no longer sets the scale.
+
+    >>> m.row_upper = np.array([1e15])
+    >>> small, money = scaled(m)
+    >>> money, small.row_upper.tolist()
+    (100.0, [inf])
     """
-    factor = money_scale(model)
-    if factor == 1.0:
-        if report:
-            coefficient_report(model)
-        return model, 1.0
-    rows = _money_rows(model)
-    row_factor = np.where(rows, 1.0 / factor, 1.0)
-    matrix = model.matrix.tocsr(copy=True)
-    matrix.data = matrix.data * np.repeat(row_factor, np.diff(matrix.indptr))
-    out = dataclasses.replace(
-        model,
-        cost=model.cost / factor,
-        objective_offset=model.objective_offset / factor,
-        matrix=matrix,
-        row_lower=model.row_lower * row_factor,
-        row_upper=model.row_upper * row_factor,
-    )
+    out = without_unbinding_money_bounds(model)
+    check_money_range(out)
+    factor = money_scale(out)
+    if factor != 1.0:
+        rows = _money_rows(out)
+        row_factor = np.where(rows, 1.0 / factor, 1.0)
+        matrix = out.matrix.tocsr(copy=True)
+        matrix.data = matrix.data * np.repeat(row_factor, np.diff(matrix.indptr))
+        out = dataclasses.replace(
+            out,
+            cost=out.cost / factor,
+            objective_offset=out.objective_offset / factor,
+            matrix=matrix,
+            row_lower=out.row_lower * row_factor,
+            row_upper=out.row_upper * row_factor,
+        )
     if report:
         coefficient_report(out)
     return out, factor
