@@ -3,7 +3,7 @@
 asv times ``time_*`` methods, measures ``peakmem_*`` and records ``track_*`` values;
 ``setup`` reads and validates the case first so only the phase itself is measured.
 Cases whose data is not on the machine are skipped (``NotImplementedError``, asv's
-convention). ``time_solve`` calls ``estates_opt.solve`` (build included, a small
+convention). ``time_solve`` calls ``estates_opt.optimize.solve`` (build included, a small
 part), so MIP starts and cuts added inside ``solve`` show up here.
 """
 
@@ -75,7 +75,7 @@ class PulpBuildSuite:
 
 
 class SolveSuite:
-    """``estates_opt.solve`` to the case's gap and time limit; gap and NPV tracked."""
+    """``estates_opt.optimize.solve`` to the case's gap and time limit; gap and NPV tracked."""
 
     params: ClassVar[list[Any]] = [_SOLVE_CASES]
     param_names: ClassVar[list[str]] = ["case"]

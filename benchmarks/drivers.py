@@ -2,7 +2,7 @@
 
 Phases of our pipeline (variant ``ours``): read (files or generator to tables),
 validate (``Instance.from_frames``), build (``build_model``), hand-off (the arrays into
-highspy's ``passModel`` and OR-Tools' ``model_builder``), solve (``estates_opt.solve``,
+highspy's ``passModel`` and OR-Tools' ``model_builder``), solve (``estates_opt.optimize.solve``,
 so every improvement of the core shows up), check (``estates_opt.check``) and write
 (``write_plan``). Baseline variants (``pulp-cbc``, ``pulp-highs``, ``pulp-build``) run
 :mod:`benchmarks.baseline_pulp` on the same validated instance.

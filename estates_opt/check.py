@@ -1,7 +1,7 @@
 """Independent plan checker: is a plan feasible under MODEL.md, and what is its NPV?
 
 A second implementation of the canonical model written from MODEL.md alone: it never
-imports ``estates_opt.model``, ``estates_opt.backends`` or ``estates_opt.solve``, and it
+imports ``estates_opt.model``, ``estates_opt.backends`` or ``estates_opt.optimize.solve``, and it
 recomputes distances (zone point to site representative point, or ``travel.csv``) and
 marriage-pair distances (between site geometries) itself. It checks the variable
 domains of section 3, every constraint of section 4, the section 5 objective and the
@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -143,7 +144,7 @@ def check(instance: Instance, plan: Any, *, tol: float = 1e-6) -> CheckReport:
     >>> report.ok, round(report.npv, 2)  # doctest: +SKIP
     (True, 32899849.85)
     """
-    tables = read_plan_files(plan) if isinstance(plan, str | os.PathLike) else plan
+    tables = read_plan_files(Path(plan)) if isinstance(plan, str | os.PathLike) else plan
     status = getattr(tables, "status", None)
     if status is not None and str(status) in ("infeasible", "no_solution"):
         raise EstatesOptError(f"the plan's status is {status}: it has no decisions to check.")
@@ -163,7 +164,7 @@ def check(instance: Instance, plan: Any, *, tol: float = 1e-6) -> CheckReport:
     objective = getattr(tables, "objective", None)
     objective = None if objective is None or pd.isna(objective) else float(objective)
     gap = None if objective is None else abs(objective - npv) / max(abs(npv), 1.0)
-    if gap is not None and gap > tol:
+    if objective is not None and gap is not None and gap > tol:
         message = f"reported {objective:,.2f} GBP, the decisions give {npv:,.2f} GBP"
         found.add("5 objective", abs(objective - npv), message)
     return CheckReport(

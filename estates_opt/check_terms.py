@@ -1,7 +1,7 @@
 """Arrays behind :func:`estates_opt.check.check`: MODEL.md sections 2, 3 and 5 re-derived.
 
 A second implementation of the model written from MODEL.md alone: it never imports
-``estates_opt.model``, ``estates_opt.backends`` or ``estates_opt.solve``. Positions index
+``estates_opt.model``, ``estates_opt.backends`` or ``estates_opt.optimize.solve``. Positions index
 sites ``s``, zones ``z``, services ``k`` (scenario order) and projects ``p``; periods are
 0-based in arrays, 1-based in decisions (``d``, ``u``, pair periods) and messages.
 
@@ -121,7 +121,8 @@ class Findings:
 def ids(values: Any) -> np.ndarray:
     """Ids as an object array of str, blanks as None."""
     series = pd.Series(values, dtype=object)
-    return np.where(series.isna(), None, series.astype(str).to_numpy(dtype=object))
+    text = series.astype(str).to_numpy(dtype=object)
+    return np.asarray(np.where(series.isna().to_numpy(), None, text), dtype=object)
 
 
 def numbers(values: Any) -> np.ndarray:
@@ -192,7 +193,9 @@ class Estate:
         sites, zones = _in_27700(instance.sites), _in_27700(instance.zones)
         projects = instance.projects.reset_index(drop=True)
         site_ids = pd.Index(ids(sites["site_id"]), dtype=object)
-        cols = ("capacity_m2", "running_cost", "backlog_cost", "market_value", "housing_units")
+        cols: tuple[str, ...] = (
+            "capacity_m2", "running_cost", "backlog_cost", "market_value", "housing_units"
+        )  # fmt: skip
         site = pd.DataFrame({c: numbers(sites[c]) for c in cols})
         site["beta"] = site["backlog_cost"] / sc.periods
         site["disposable"] = sites["disposable"].astype(bool).to_numpy()

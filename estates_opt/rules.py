@@ -1,6 +1,6 @@
 """Ready-made custom rules an estates board asks for; each is also a worked example.
 
-Pass them to :func:`estates_opt.solve` with ``rules=[...]``. A rule is any function
+Pass them to :func:`estates_opt.optimize.solve` with ``rules=[...]``. A rule is any function
 that takes a :class:`estates_opt.model.rules.Decisions` and yields constraints, so
 writing your own takes a few lines (see ``docs/custom_rules.md``).
 

@@ -36,7 +36,7 @@ Beyond a thousand trillion pounds a value is a typo or a stand-in for "no limit"
 money scale keeps it and a one-pound running cost both above a solver's tolerances, so
 it is an input error (``docs/decisions.md``). Capital budgets and reaches, which users
 write as "no limit" (``1e15``, ``9e99``, ``inf``), are not capped: a budget that cannot
-bind is treated as unlimited by :mod:`estates_opt.model.scaling`."""
+bind is treated as unlimited by :mod:`estates_opt.optimize.scaling`."""
 
 
 @dataclass(frozen=True)

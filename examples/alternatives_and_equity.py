@@ -22,8 +22,8 @@ from _quick import QUICK_TIME_LIMIT, borough_subset, quick_mode
 
 import estates_opt as eo
 from estates_opt.access import access
-from estates_opt.alternatives import alternatives, write_alternatives
 from estates_opt.equity import equity_rules
+from estates_opt.optimize.alternatives import alternatives, write_alternatives
 from estates_opt.report import write_excel, write_html
 from estates_opt.report.sections import (
     access_sheets,

@@ -22,8 +22,8 @@ import pytest
 from small import disposed, instance, site, travel, zone
 
 import estates_opt as eo
-from estates_opt.alternatives import alternatives, write_alternatives
 from estates_opt.check import check
+from estates_opt.optimize.alternatives import alternatives, write_alternatives
 
 
 @pytest.fixture(scope="module")

@@ -149,7 +149,7 @@ def test_describe_scales_to_a_borough_estate() -> None:
     """2,500 sites x 1,000 zones: builds the summary (timed by eye, not asserted)."""
     rng = np.random.default_rng(7)
     n_sites, n_zones = 2500, 1000
-    from estates_opt.validate import validate_instance_frames
+    from estates_opt.instance import validate_instance_frames
 
     sites = pd.DataFrame(
         {

@@ -17,14 +17,15 @@ from scipy.optimize import linprog
 import estates_opt as eo
 from estates_opt.backends.base import SolveOptions
 from estates_opt.backends.highs import HighsBackend
-from estates_opt.decomposition import restricted_model, run_backend
-from estates_opt.lagrangian import lagrangian_bound
 from estates_opt.model.build import build_model
-from estates_opt.model.knapsack import nested_knapsack
-from estates_opt.model.scaling import scaled
-from estates_opt.model.strengthen import arc_links, cover_rows, with_rows, zone_cover_rows
+from estates_opt.optimize.decomposition import restricted_model
+from estates_opt.optimize.lagrangian import lagrangian_bound
+from estates_opt.optimize.lagrangian.knapsack import nested_knapsack
+from estates_opt.optimize.run import run_backend
+from estates_opt.optimize.scaling import scaled
+from estates_opt.optimize.strengthen import arc_links, cover_rows, with_rows, zone_cover_rows
+from estates_opt.optimize.verify import worst_violation
 from estates_opt.sources.orlib import orlib_cap_instance, read_orlib_cap
-from estates_opt.verify import worst_violation
 
 CAP_OPTIMA = {"cap41": 1040444.375, "cap71": 932615.750, "cap101": 796648.437,
               "cap131": 793439.562}  # fmt: skip

@@ -15,7 +15,7 @@ from estates_opt.model.build import build_model
 from estates_opt.model.size import BASE_BYTES, BYTES_PER_VARIABLE, check_fits, model_size
 from tests.small import GP, instance, project, site, travel, zone
 
-solve_module = importlib.import_module("estates_opt.solve")  # the module, not eo.solve
+solve_module = importlib.import_module("estates_opt.optimize.solve")  # the module, not eo.solve
 
 
 def test_arc_count_equals_the_built_arcs() -> None:

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 import estates_opt as eo
 from estates_opt.backends.base import available_solvers
-from estates_opt.certify import BrokenPlan, earned
 from estates_opt.model.build import build_model
-from estates_opt.model.scaling import money_scale, scaled
+from estates_opt.optimize.certify import BrokenPlan, earned
+from estates_opt.optimize.scaling import money_scale, scaled
 from estates_opt.sources.orlib import orlib_cap_instance, read_orlib_cap
 from tests.generated import generated, times_money
 from tests.small import instance, site, zone

@@ -11,11 +11,11 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon
 
 from estates_opt.errors import DataWarning, InputError
-from estates_opt.instance import Instance
+from estates_opt.instance import Instance, validate_instance_frames
 from estates_opt.scenario import Scenario, Service
 from estates_opt.schema import PROJECT_KINDS, SITES, TABLES
 from estates_opt.testing import assert_instance_equal
-from estates_opt.validate import MAX_PROBLEMS_PER_COLUMN, validate_instance_frames
+from estates_opt.validate import MAX_PROBLEMS_PER_COLUMN
 
 SCENARIO = Scenario(
     periods=2,

@@ -21,12 +21,12 @@ from ncl_sample import make_ncl_small, require_ncl, run_cli
 from small import instance, project, site, zone
 
 import estates_opt as eo
-from estates_opt.backends.base import SOLVERS, SolveOptions, SolverResult
+from estates_opt.backends.base import SOLVERS, Capabilities, SolveOptions, SolverResult
 from estates_opt.backends.highs import HighsBackend
 from estates_opt.errors import DataWarning, EstatesOptError
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.build import build_model
-from estates_opt.model.scaling import (
+from estates_opt.optimize.scaling import (
     SMALLEST_MONEY,
     TROUBLE_RATIO,
     coefficient_report,
@@ -108,6 +108,7 @@ class _FakeBackend:
     """Returns what the test tells it to (``behaviour``), whatever the model."""
 
     name = "fake"
+    capabilities = Capabilities()
     behaviour: Any = None
 
     def solve(

@@ -16,23 +16,23 @@ from ncl_sample import make_ncl_small
 from small import instance, project, site, zone
 
 import estates_opt as eo
-import estates_opt.neighbourhood as neighbourhood
-from estates_opt.backends.base import SolveOptions, SolverResult
+import estates_opt.optimize.heuristics.neighbourhood as neighbourhood
+from estates_opt.backends.base import Capabilities, SolveOptions, SolverResult
 from estates_opt.backends.highs import HighsBackend
-from estates_opt.decomposition import run_backend
-from estates_opt.exchange import PlanExchange
 from estates_opt.model.build import build_model
-from estates_opt.model.strengthen import arc_links, with_rows, zone_cover_rows
-from estates_opt.neighbourhood import (
+from estates_opt.optimize.heuristics.exchange import PlanExchange
+from estates_opt.optimize.heuristics.neighbourhood import (
     _LocalSteps,
     _Stall,
     _timing_window,
     neighbourhood_search,
     relaxation_start,
 )
+from estates_opt.optimize.run import run_backend
+from estates_opt.optimize.separation import separated_links
+from estates_opt.optimize.strengthen import arc_links, with_rows, zone_cover_rows
+from estates_opt.optimize.verify import worst_violation
 from estates_opt.plan import total_seconds
-from estates_opt.separation import separated_links
-from estates_opt.verify import worst_violation
 
 NEAR = eo.Service(space_per_1000=100.0, max_distance_m=5_000.0, travel_cost_per_person_km=0.0)
 
@@ -327,6 +327,7 @@ def test_a_step_stops_once_it_has_gone_stall_seconds_without_a_better_plan(
 def test_a_failing_solver_ends_the_search_with_a_warning(ncl_small, caplog) -> None:
     class Broken:
         name = "broken"
+        capabilities = Capabilities()
 
         def solve(self, model, options, start=None):
             raise RuntimeError("licence server unreachable")

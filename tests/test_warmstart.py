@@ -9,8 +9,8 @@ from small import GP, instance, site, zone
 import estates_opt as eo
 from estates_opt.backends.base import SolveOptions, get_backend
 from estates_opt.model.build import build_model
-from estates_opt.verify import worst_violation
-from estates_opt.warmstart import partition_start
+from estates_opt.optimize.heuristics.warmstart import partition_start
+from estates_opt.optimize.verify import worst_violation
 
 
 @pytest.fixture(scope="module")

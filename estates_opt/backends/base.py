@@ -21,6 +21,7 @@ from estates_opt.status import Status
 __all__ = [
     "SOLVERS",
     "Backend",
+    "Capabilities",
     "SolveOptions",
     "SolverResult",
     "StopSignal",
@@ -90,10 +91,29 @@ class SolverResult:
         return abs(self.bound - self.objective) / max(1.0, abs(self.objective))
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend does beyond solving, declared once on its class.
+
+    ``mip_start``: uses a start vector; ``progress``: calls ``SolveOptions.progress``
+    as it improves; ``trades_plans``: honours ``found``, ``incoming`` and ``stop``
+    while it runs (a search beside it can trade plans); ``proves_bound``: reports a
+    valid best bound when stopped early; ``node_limit``: honours
+    ``SolveOptions.node_limit``. The solve stage asks these, never a backend's name.
+    """
+
+    mip_start: bool = False
+    progress: bool = False
+    trades_plans: bool = False
+    proves_bound: bool = True
+    node_limit: bool = True
+
+
 class Backend(Protocol):
     """A solver adapter: solves a :class:`ModelArrays` maximisation MILP."""
 
     name: str
+    capabilities: Capabilities
 
     def solve(
         self, model: ModelArrays, options: SolveOptions, start: np.ndarray | None = None

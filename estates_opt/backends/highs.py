@@ -12,7 +12,7 @@ import highspy
 import numpy as np
 from highspy._core import _Highs
 
-from estates_opt.backends.base import SolveOptions, SolverResult
+from estates_opt.backends.base import Capabilities, SolveOptions, SolverResult
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.status import Status
 
@@ -27,7 +27,7 @@ _LIMITS = {
     _MS.kMemoryLimit,
     _MS.kObjectiveBound,
     _MS.kObjectiveTarget,
-    _MS.kHighsInterrupt,
+    _MS.kHighsInterrupt,  # type: ignore[attr-defined]  # missing from highspy's stubs
 }
 
 
@@ -50,7 +50,7 @@ def to_highs_lp(model: ModelArrays) -> highspy.HighsLp:
     lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
     lp.a_matrix_.index_ = csc.indices.astype(np.int32)
     lp.a_matrix_.value_ = csc.data
-    lp.integrality_ = np.where(
+    lp.integrality_ = np.where(  # type: ignore[call-overload]  # enum values, not numbers
         model.integer, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
     ).tolist()
     return lp
@@ -134,7 +134,7 @@ class HighsBackend:
     """HiGHS MIP solver (the default)."""
 
     name = "highs"
-    trades_plans = True  # honours SolveOptions.found / incoming / stop
+    capabilities = Capabilities(mip_start=True, progress=True, trades_plans=True)
 
     def solve(
         self, model: ModelArrays, options: SolveOptions, start: np.ndarray | None = None

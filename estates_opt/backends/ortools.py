@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 import math
 import time
+from typing import Any
 
 import numpy as np
 import ortools
 import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder as mb
 
-from estates_opt.backends.base import SolveOptions, SolverResult
+from estates_opt.backends.base import Capabilities, SolveOptions, SolverResult
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.status import Status
 
@@ -42,7 +43,8 @@ def to_model_builder(model: ModelArrays) -> mb.Model:
     """The model as an OR-Tools ``model_builder.Model`` (maximisation)."""
     built = mb.Model()
     helper = built.helper
-    helper.fill_model_from_sparse_data(
+    fill: Any = helper.fill_model_from_sparse_data  # its stubs mistype the array arguments
+    fill(
         np.asarray(model.lower, dtype=np.float64),
         np.asarray(model.upper, dtype=np.float64),
         np.asarray(model.cost, dtype=np.float64),
@@ -70,9 +72,8 @@ class _OrtoolsBackend:
     name = ""
     solver_name = ""
     label = ""
-    bound_is_reliable = True
+    capabilities = Capabilities(mip_start=True)
     no_incumbent_note = ""
-    accepts_hints = True
     hints_note = ""
 
     def parameters(self, options: SolveOptions) -> str:
@@ -84,7 +85,7 @@ class _OrtoolsBackend:
     ) -> SolverResult:
         """Solve with OR-Tools ``model_builder``; a MIP start is passed as hints (SCIP only)."""
         built = to_model_builder(model)
-        if start is not None and self.accepts_hints:
+        if start is not None and self.capabilities.mip_start:
             for column, value in enumerate(np.asarray(start, dtype=float).tolist()):
                 built.helper.add_hint(column, value)
         elif start is not None:
@@ -110,7 +111,7 @@ class _OrtoolsBackend:
         return self._result(solver, solve_status, built, model, options, seconds)
 
     def _solver_string(self) -> str:
-        return f"{self.label} via OR-Tools {ortools.__version__}"
+        return f"{self.label} via OR-Tools {getattr(ortools, '__version__', '(unknown)')}"
 
     def _result(
         self,
@@ -156,7 +157,7 @@ class _OrtoolsBackend:
     ) -> float | None:
         if not model.num_integer:
             return objective if solve_status == _SS.OPTIMAL else None
-        if not self.bound_is_reliable:
+        if not self.capabilities.proves_bound:
             # OR-Tools' HiGHS wrapper echoes the objective as the bound: only an
             # optimum at gap 0 makes that true.
             proven = solve_status == _SS.OPTIMAL and options.mip_gap == 0
@@ -198,12 +199,11 @@ class OrtoolsHighsBackend(_OrtoolsBackend):
     name = "ortools-highs"
     solver_name = "highs"
     label = "HiGHS"
-    bound_is_reliable = False
+    capabilities = Capabilities(mip_start=False, proves_bound=False)
     no_incumbent_note = (
         "OR-Tools' HiGHS interface drops the incumbent when a limit stops the run; "
         "solver='highs' keeps it"
     )
-    accepts_hints = False
     hints_note = "OR-Tools 9.15's HiGHS interface crashes the process on solution hints"
 
     def parameters(self, options: SolveOptions) -> str:

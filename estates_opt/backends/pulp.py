@@ -35,7 +35,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from estates_opt.backends.base import SolveOptions, SolverResult
+from estates_opt.backends.base import Capabilities, SolveOptions, SolverResult
 from estates_opt.errors import SolverNotAvailableError
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.status import Status
@@ -46,11 +46,11 @@ def _import_pulp() -> ModuleType:
     if "pulp" in sys.modules:  # imported elsewhere already: too late to keep it local
         return sys.modules["pulp"]
     saved = ctypes.RTLD_GLOBAL
-    ctypes.RTLD_GLOBAL = ctypes.RTLD_LOCAL
+    ctypes.RTLD_GLOBAL = ctypes.RTLD_LOCAL  # type: ignore[misc]
     try:
         return importlib.import_module("pulp")
     finally:
-        ctypes.RTLD_GLOBAL = saved
+        ctypes.RTLD_GLOBAL = saved  # type: ignore[misc]
 
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ def cbc_path() -> str | None:
     return bundled if os.path.isfile(bundled) and os.access(bundled, os.X_OK) else None
 
 
-class _CbcRun(coin_api.COIN_CMD):  # type: ignore[misc]
+class _CbcRun(coin_api.COIN_CMD):
     """``COIN_CMD`` for one run: CBC under a wall-clock watchdog, its log captured.
 
     Only ``solve_CBC`` differs from PuLP's: the process is waited on with a timeout
@@ -241,6 +241,7 @@ class PulpCbcBackend:
     """CBC through PuLP (``COIN_CMD``) with a hard wall-clock limit."""
 
     name = "pulp-cbc"
+    capabilities = Capabilities(mip_start=True)
 
     def solve(
         self, model: ModelArrays, options: SolveOptions, start: np.ndarray | None = None
@@ -337,7 +338,7 @@ class PulpCbcBackend:
         return bound if bound >= objective - 1e-6 * max(1.0, abs(objective)) else None
 
 
-class _HighsRun(pulp.HiGHS):  # type: ignore[misc]
+class _HighsRun(pulp.HiGHS):
     """PuLP's ``HiGHS`` on the plain highspy core object, with an optional MIP start.
 
     ``highspy.Highs()`` prints its banner before ``output_flag`` can be switched off;
@@ -371,7 +372,8 @@ class _HighsRun(pulp.HiGHS):  # type: ignore[misc]
         """PuLP's reading, tolerating the statuses it does not map (a node limit ends
         in HiGHS's ``kSolutionLimit``): the backend reads the status from HiGHS itself."""
         try:
-            return tuple(super().findSolutionValues(lp))  # type: ignore[return-value]
+            status, sol_status = super().findSolutionValues(lp)
+            return int(status), int(sol_status)
         except KeyError:  # the values were assigned before PuLP looked the status up
             return pulp.LpStatusNotSolved, pulp.LpSolutionIntegerFeasible
 
@@ -394,6 +396,7 @@ class PulpHighsBackend:
     """HiGHS through PuLP (its highspy interface)."""
 
     name = "pulp-highs"
+    capabilities = Capabilities(mip_start=True)
 
     def solve(
         self, model: ModelArrays, options: SolveOptions, start: np.ndarray | None = None
@@ -431,7 +434,7 @@ class PulpHighsBackend:
             ms.kMemoryLimit,
             ms.kObjectiveBound,
             ms.kObjectiveTarget,
-            ms.kHighsInterrupt,
+            ms.kHighsInterrupt,  # type: ignore[attr-defined]  # missing from highspy's stubs
         }
         if model_status == ms.kOptimal and has_solution:
             status = Status.OPTIMAL
@@ -455,11 +458,11 @@ class PulpHighsBackend:
         values = _solution(model, columns)
         objective = model.objective(values)
         # PuLP hands HiGHS the negated objective without the offset: undo both.
-        bound = (
+        bound: float | None = (
             -float(info.mip_dual_bound) + model.objective_offset
             if model.num_integer
             else (objective)
         )
-        if not math.isfinite(bound):
+        if bound is not None and not math.isfinite(bound):
             bound = None
         return SolverResult(status, values, objective, bound, solver, seconds, text)

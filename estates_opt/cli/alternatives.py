@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from estates_opt.alternatives import alternatives, write_alternatives
 from estates_opt.backends.base import SOLVERS
 from estates_opt.io import read_instance
 from estates_opt.io.atomic import ensure_writable
+from estates_opt.optimize.alternatives import alternatives, write_alternatives
 from estates_opt.status import Status
 
 

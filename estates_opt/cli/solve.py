@@ -13,8 +13,8 @@ from estates_opt.errors import InputError, Problem
 from estates_opt.io import read_instance
 from estates_opt.io.atomic import ensure_writable
 from estates_opt.io.plan_write import write_plan
+from estates_opt.optimize.solve import solve
 from estates_opt.progress import Progress
-from estates_opt.solve import solve
 
 log = logging.getLogger("estates_opt")
 

@@ -20,11 +20,10 @@ import pyogrio
 import pyogrio.errors
 
 from estates_opt.errors import InputError, Problem
-from estates_opt.instance import Instance
+from estates_opt.instance import Instance, validate_instance_frames
 from estates_opt.io.atomic import atomic_folder
 from estates_opt.scenario import SCENARIO_FILE, read_scenario, scenario_to_toml
 from estates_opt.schema import PROJECTS, SITES, TRAVEL, ZONES, Table
-from estates_opt.validate import validate_instance_frames
 
 __all__ = ["read_instance", "write_instance"]
 

@@ -34,7 +34,7 @@ ROW_FAMILIES = (
     "housing_target",  # 11
     "housing_borough",  # 11: keys borough position
     "custom",  # user rules: keys rule position
-    "implied",  # valid inequalities for the solver only (estates_opt.model.strengthen)
+    "implied",  # valid inequalities for the solver only (estates_opt.optimize.strengthen)
 )
 FAMILY_CODE = {name: code for code, name in enumerate(ROW_FAMILIES)}
 

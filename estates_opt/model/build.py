@@ -329,11 +329,15 @@ def build_model(instance: Instance) -> ModelArrays:
 
     # 10. receipts target and 11. housing targets
     if sc.receipts_target > 0:
-        first = rows.new("receipts_target", [sc.receipts_target], [np.inf], [0])
+        first = rows.new(
+            "receipts_target", np.array([sc.receipts_target]), np.array([np.inf]), np.zeros(1, int)
+        )
         rows.add(np.full(nd, first), d0 + np.arange(nd), value[d_site])
         rows.add(np.full(nw, first), w0 + np.arange(nw), m_ab[w_pair])
     if sc.housing_target > 0:
-        first = rows.new("housing_target", [sc.housing_target], [np.inf], [0])
+        first = rows.new(
+            "housing_target", np.array([sc.housing_target]), np.array([np.inf]), np.zeros(1, int)
+        )
         rows.add(np.full(nd, first), d0 + np.arange(nd), homes[d_site])
         rows.add(np.full(nw, first), w0 + np.arange(nw), hb_ab[w_pair])
     boroughs = tuple(sc.housing_by_borough)

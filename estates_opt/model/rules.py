@@ -63,11 +63,11 @@ class Expr:
     def __rsub__(self, other: Expr | float) -> Expr:
         return self._of(other) - self
 
-    def __le__(self, other: Expr | float) -> Constraint:  # type: ignore[override]
+    def __le__(self, other: Expr | float) -> Constraint:
         diff = self - other
         return Constraint(diff, -np.inf, 0.0)
 
-    def __ge__(self, other: Expr | float) -> Constraint:  # type: ignore[override]
+    def __ge__(self, other: Expr | float) -> Constraint:
         diff = self - other
         return Constraint(diff, 0.0, np.inf)
 

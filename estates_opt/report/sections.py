@@ -3,7 +3,7 @@
 ::
 
     from estates_opt.access import access
-    from estates_opt.alternatives import alternatives
+    from estates_opt.optimize.alternatives import alternatives
     from estates_opt.report import write_excel, write_html
     from estates_opt.report.sections import (
         access_sheets, alternatives_section, alternatives_sheets, fair_access_section)
@@ -16,7 +16,7 @@
                 extra_sheets={**alternatives_sheets(alts), **access_sheets(acc)})
 
 ``alts`` may be any object with the attributes of
-:class:`estates_opt.alternatives.Alternatives` (``summary``, ``table``, ``plans``,
+:class:`estates_opt.optimize.alternatives.Alternatives` (``summary``, ``table``, ``plans``,
 ``within``, ``exhausted``, ``reason``): the report layer never imports the solver layer.
 """
 

@@ -28,9 +28,8 @@ from typing import Any
 import pandas as pd
 
 from estates_opt.check import check
-from estates_opt.instance import Instance
+from estates_opt.instance import Instance, group_names
 from estates_opt.scenarios.run import PlanRecord, Progress, solve_many
-from estates_opt.split import group_names
 
 __all__ = ["GovernanceResult", "compare_governance", "split_instance"]
 

@@ -29,8 +29,8 @@ import pandas as pd
 from estates_opt.instance import Instance
 from estates_opt.model.build import build_model
 from estates_opt.model.rules import Constraint, Decisions, Expr, Rule
+from estates_opt.optimize.solve import solve
 from estates_opt.scenarios.spec import ScenarioSet, Variant, apply_variant, scenario_fingerprint
-from estates_opt.solve import solve
 
 __all__ = [
     "KPI_COLUMNS",
@@ -506,7 +506,7 @@ def run_scenarios(
     cache_dir : folder of JSON cache entries (None: no cache); a rerun skips the
         scenarios found there.
     plans : also return each solved scenario's decision tables (:class:`PlanRecord`).
-    solver, mip_gap, time_limit, threads : passed to :func:`estates_opt.solve` per scenario
+    solver, mip_gap, time_limit, threads : passed to :func:`estates_opt.optimize.solve` per scenario
         (``time_limit`` in seconds per scenario; a run it stops is ``feasible`` or
         ``no_solution`` in its row).
     progress : called as ``progress(done, total, row)`` after each scenario.

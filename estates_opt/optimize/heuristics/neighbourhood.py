@@ -8,8 +8,8 @@ tightened). Two uses:
 - :func:`relaxation_start`, a first plan handed to any solver as a MIP start (every
   integral binary fixed; London: £1.76bn in about 70 s);
 - :func:`neighbourhood_search`, run in a second thread beside HiGHS, which offers its
-  plans through a :class:`~estates_opt.exchange.PlanExchange` as it finds them: the
-  LP's neighbourhood first, then small local steps around the best plan that re-plan
+  plans through a :class:`~estates_opt.optimize.heuristics.exchange.PlanExchange` as it
+  finds them: the LP's neighbourhood first, then small local steps around the best plan that re-plan
   one area's disposals and projects or move the timing of a share of them, over a
   reduced set of arcs (London: £1.775bn, then £1.778bn within about 70 s).
 """
@@ -22,16 +22,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-import highspy
 import numpy as np
 
 from estates_opt.backends.base import Backend, PlanSink, SolveOptions
-from estates_opt.backends.highs import silent_highs, to_highs_lp
-from estates_opt.decomposition import run_backend
+from estates_opt.backends.engine import Engine
 from estates_opt.errors import EstatesOptError
-from estates_opt.exchange import PlanExchange
 from estates_opt.model.arrays import ModelArrays
-from estates_opt.model.scaling import scaled
+from estates_opt.optimize.heuristics.exchange import PlanExchange
+from estates_opt.optimize.options import LOCAL_GAP, PART_GAP, with_gap
+from estates_opt.optimize.run import run_backend
+from estates_opt.optimize.scaling import scaled
 
 __all__ = ["INTEGRAL", "neighbourhood_search", "relaxation_start"]
 
@@ -39,9 +39,6 @@ log = logging.getLogger(__name__)
 
 INTEGRAL = 1e-6
 """A binary whose LP value lies this close to 0 or 1 counts as decided by the LP."""
-
-NEIGHBOURHOOD_GAP = 1e-3
-"""The MIP over the undecided binaries stops at this gap (it only has to give a start)."""
 
 SETTLED_SHARE = 1e-6
 """A binary the LP sets to 0 or 1 counts as *settled* when its reduced cost is at least
@@ -66,10 +63,6 @@ LP use (and, in an area step, every arc to the area's sites)."""
 
 LOCAL_SECONDS = 15.0
 """Time limit of each local step (most end sooner, proved optimal in their neighbourhood)."""
-
-LOCAL_GAP = 1e-4
-"""Gap at which a step of the search ends, whatever the solve's own gap (a step
-looks for improvements of about 0.1 %; a 1 % solve gap would end it at once)."""
 
 STALL_SECONDS = 20.0
 """The LP's neighbourhood ends once it has gone this long without a better plan."""
@@ -98,10 +91,8 @@ def relaxation_start(
     if left < 1.0:
         return None
     neighbourhood = _fixed(model, decided, rounded)
-    gap = max(options.mip_gap, NEIGHBOURHOOD_GAP)
-    found = run_backend(
-        backend, neighbourhood, dataclasses.replace(quiet, time_limit=left, mip_gap=gap), None
-    )
+    step = with_gap(dataclasses.replace(quiet, time_limit=left), at_least=PART_GAP)
+    found = run_backend(backend, neighbourhood, step, None)
     outcome = "no plan" if found.objective is None else f"a plan worth {found.objective:.6g}"
     log.info(
         "relaxation start: the LP decided %d of %d binaries; %s in %.1f s",
@@ -197,6 +188,7 @@ class _LocalSteps:
         if not len(self.uncovered):
             self.uncovered = self.movable
         xy = self.model.site_xy
+        assert xy is not None  # area steps run only on models built from an instance
         seed = self.rng.choice(self.uncovered)
         distance = np.hypot(*(xy[self.movable] - xy[seed]).T)
         sites = self.movable[np.argsort(distance, kind="stable")[:AREA_SITES]]
@@ -329,14 +321,8 @@ def _relaxation_with_reduced_costs(
 ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """The LP optimum: column values, reduced costs and objective (money-scaled)."""
     solver_model, _ = scaled(model, report=False)
-    highs = silent_highs(to_highs_lp(solver_model.relaxation()))
-    highs.setOptionValue("time_limit", float(seconds))
-    highs.run()
-    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    run = Engine(solver_model.relaxation()).solve(float(seconds))
+    if run.status != "optimal" or run.values is None or run.duals is None:
         return None
-    solution = highs.getSolution()
-    return (
-        np.asarray(solution.col_value),
-        np.asarray(solution.col_dual),
-        float(highs.getInfo().objective_function_value),
-    )
+    assert run.objective is not None
+    return run.values, run.duals, run.objective

@@ -23,10 +23,11 @@ import pandas as pd
 
 from estates_opt.backends.base import Backend, SolveOptions
 from estates_opt.errors import InputError
-from estates_opt.instance import Instance
+from estates_opt.instance import Instance, group_names
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.build import build_model
-from estates_opt.split import group_names
+from estates_opt.optimize.options import PART_GAP, with_gap
+from estates_opt.optimize.run import run_backend
 
 __all__ = ["partition_start"]
 
@@ -38,7 +39,7 @@ def _part_decisions(
 ) -> tuple[dict[str, int], dict[str, int]] | None:
     """(dispose period by site id, start period by project id) of a part, or None."""
     model = build_model(part)
-    result = backend.solve(model, options)
+    result = run_backend(backend, model, options, None)
     if result.solution is None:
         return None
     d, u = model.blocks["d"], model.blocks["u"]
@@ -72,7 +73,7 @@ def partition_start(
     part_options = dataclasses.replace(
         options,
         time_limit=max(1.0, seconds / len(groups)),
-        mip_gap=max(options.mip_gap, 1e-3),
+        mip_gap=with_gap(options, at_least=PART_GAP).mip_gap,
         progress=None,
         log=False,
     )
@@ -102,7 +103,7 @@ def partition_start(
     starts = {k: v for _, found in plans.values() for k, v in found.items()}
     fixed = _fix_binaries(instance, model, disposals, starts)
     lp = fixed.relaxation()
-    result = backend.solve(lp, dataclasses.replace(options, progress=None, log=False))
+    result = run_backend(backend, lp, dataclasses.replace(options, progress=None, log=False), None)
     log.info(
         "warm start from %d parts in %.1f s: %s", len(groups), time.perf_counter() - began,
         "found" if result.solution is not None else "joined plan infeasible",

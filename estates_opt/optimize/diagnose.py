@@ -18,6 +18,8 @@ import scipy.sparse as sp
 from estates_opt.backends.base import Backend, SolveOptions
 from estates_opt.instance import Instance
 from estates_opt.model.arrays import FAMILY_CODE, ROW_FAMILIES, ModelArrays
+from estates_opt.optimize.options import MEASURE_GAP, with_gap
+from estates_opt.optimize.run import run_backend
 
 __all__ = ["diagnose"]
 
@@ -68,7 +70,7 @@ def diagnose(
     ``borough``, ``short_by`` and ``unit``.
     """
     elastic, rows, _ = _elastic(model)
-    result = backend.solve(elastic, dataclasses.replace(options, mip_gap=1e-6))
+    result = run_backend(backend, elastic, with_gap(options, MEASURE_GAP), None)
     columns = [
         "requirement",
         "period",

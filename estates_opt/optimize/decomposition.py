@@ -1,15 +1,13 @@
-"""Running a backend: plainly (:func:`run_backend`) or after a Lagrangian phase.
+"""The Lagrangian phase before the backend (:func:`solve_decomposed`):
 
-:func:`solve_decomposed`:
-
-1. :func:`~estates_opt.lagrangian.lagrangian_bound` runs on the money-scaled model. If
+1. :func:`~estates_opt.optimize.lagrangian.lagrangian_bound` runs on the money-scaled model. If
    its plan is proved within the gap (by the bound alone or by its branch and bound),
    that plan is the answer.
 2. Otherwise a *core* heuristic solves the model with every binary that stayed steady
    in the last steps fixed (a short MIP, for a better plan), the probes fix what cannot
    beat that plan, and the binaries so fixed are fixed in a copy of the model, which
    also gets the cover rows and, where the free arcs are few, the strong arc links of
-   :mod:`estates_opt.model.strengthen`; the backend solves that copy from the plan.
+   :mod:`estates_opt.optimize.strengthen`; the backend solves that copy from the plan.
 3. The bound reported is ``min(L, max(B, F))``: ``L`` the Lagrangian bound, ``B`` the
    backend's bound on the restricted model and ``F`` the best bound any fixing gave up
    (every plan the fixings cut off is worth at most ``F``). The fixings and the
@@ -23,16 +21,17 @@ import time
 
 import numpy as np
 
-from estates_opt.backends.base import Backend, ProgressCallback, SolveOptions, SolverResult
-from estates_opt.errors import EstatesOptError, SolverError
-from estates_opt.lagrangian import lagrangian_bound
+from estates_opt.backends.base import Backend, SolveOptions, SolverResult
 from estates_opt.model.arrays import ModelArrays
-from estates_opt.model.scaling import scaled, unscale_result
-from estates_opt.model.strengthen import arc_links, cover_rows, with_rows
+from estates_opt.optimize.lagrangian import lagrangian_bound
+from estates_opt.optimize.options import with_gap
+from estates_opt.optimize.run import polisher, run_backend
+from estates_opt.optimize.scaling import scaled
+from estates_opt.optimize.strengthen import arc_links, cover_rows, with_rows
+from estates_opt.optimize.verify import verified
 from estates_opt.status import Status
-from estates_opt.verify import verified
 
-__all__ = ["MAX_LINKS", "restricted_model", "run_backend", "solve_decomposed"]
+__all__ = ["MAX_LINKS", "restricted_model", "solve_decomposed"]
 
 MAX_LINKS = 60_000
 """Strong arc links are added to the restricted model only up to this many rows."""
@@ -75,7 +74,8 @@ def solve_decomposed(
     """Lagrangian phase then the restricted MIP; None when the relaxation does not apply."""
     began = time.perf_counter()
     solver_model, money = scaled(model)
-    half_gap = options.mip_gap / 2
+    half = with_gap(options, half=True)  # the fixings and the restricted MIP share the gap
+    half_gap = half.mip_gap
     lag = lagrangian_bound(solver_model, seconds=seconds, mip_gap=half_gap, start=start)
     if lag is None:
         return None
@@ -88,26 +88,30 @@ def solve_decomposed(
             time.perf_counter() - began,
             f"proved by the Lagrangian bound ({lag.iterations} steps, {lag.nodes} nodes)",
         )  # fmt: skip
-        return verified(result, model, backend, options)
+        return verified(result, model, polisher(backend, options))
 
     def left() -> float | None:
         if options.time_limit is None:
             return None
         return max(1.0, options.time_limit - (time.perf_counter() - began))
 
-    quiet = dataclasses.replace(options, mip_gap=half_gap, progress=None)
-    best = None if lag.solution is None else (lag.objective, lag.solution)
+    quiet = dataclasses.replace(half, progress=None)
+    best = None
+    if lag.solution is not None and lag.objective is not None:
+        best = (lag.objective, np.asarray(lag.solution, dtype=float))
     if best is not None and lag.steady.any():
-        limit = CORE_SECONDS if left() is None else min(CORE_SECONDS, left() / 3)
+        remaining = left()
+        limit = CORE_SECONDS if remaining is None else min(CORE_SECONDS, remaining / 3)
         core = restricted_model(model, *lag.core())
         found = run_backend(backend, core, dataclasses.replace(quiet, time_limit=limit), best[1])
-        if found.objective is not None and found.objective / money > best[0]:
+        better = found.objective is not None and found.objective / money > best[0]
+        if better and found.solution is not None and found.objective is not None:
             best = (found.objective / money, found.solution)
     lower, upper, fixed, given_up = model.lower, model.upper, 0, -np.inf
     if best is not None:
         lower, upper, fixed, given_up = lag.fixings(best[0], half_gap)
     restricted = restricted_model(model, lower, upper)
-    inner = dataclasses.replace(options, mip_gap=half_gap, time_limit=left())
+    inner = dataclasses.replace(half, time_limit=left())
     result = run_backend(backend, restricted, inner, None if best is None else best[1])
     if result.solution is None and fixed:
         return None  # the fixings rest on the plan: never report a failure because of them
@@ -125,34 +129,3 @@ def solve_decomposed(
         result, status=status, bound=bound, solve_seconds=time.perf_counter() - began,
         solver=f"{result.solver} + {label.lower()}", message=message,
     )  # fmt: skip
-
-
-def run_backend(
-    backend: Backend, model: ModelArrays, options: SolveOptions, start: np.ndarray | None
-) -> SolverResult:
-    """Solve with money rescaled, then check the solution against the unscaled rows."""
-    solver_model, money = scaled(model)
-    if options.progress is not None and money != 1.0:
-        options = dataclasses.replace(options, progress=_in_pounds(options.progress, money))
-    try:
-        result = backend.solve(solver_model, options, start)
-    except (KeyboardInterrupt, EstatesOptError):
-        raise
-    except Exception as err:
-        raise SolverError(f"solver {backend.name!r} failed: {err}") from err
-    if not isinstance(result.status, Status):
-        return SolverResult(
-            Status.NO_SOLUTION, None, None, None, result.solver, result.solve_seconds,
-            f"solver {backend.name!r} returned an unknown status {result.status!r}",
-        )  # fmt: skip
-    return verified(unscale_result(result, money), model, backend, options)
-
-
-def _in_pounds(report: ProgressCallback, money: float) -> ProgressCallback:
-    """The progress callback, fed the solver's money-scaled incumbent and bound in GBP."""
-
-    def in_pounds(best: float | None, bound: float | None, gap: float | None) -> None:
-        scale = [None if value is None else value * money for value in (best, bound)]
-        report(scale[0], scale[1], gap)
-
-    return in_pounds

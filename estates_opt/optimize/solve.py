@@ -17,23 +17,25 @@ from estates_opt.backends.base import (
     SolverResult,
     get_backend,
 )
-from estates_opt.certify import earned
-from estates_opt.decomposition import run_backend, solve_decomposed
-from estates_opt.diagnose import diagnose
 from estates_opt.equity import equity_rules
-from estates_opt.exchange import PlanExchange
-from estates_opt.extract import empty_plan, plan_from_solution
 from estates_opt.instance import Instance
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.build import build_model
 from estates_opt.model.rules import Rule, apply_rules
 from estates_opt.model.size import check_fits
-from estates_opt.model.strengthen import with_rows, zone_cover_rows
-from estates_opt.neighbourhood import neighbourhood_search, relaxation_start
+from estates_opt.optimize.certify import earned
+from estates_opt.optimize.decomposition import solve_decomposed
+from estates_opt.optimize.diagnose import diagnose
+from estates_opt.optimize.extract import empty_plan, plan_from_solution
+from estates_opt.optimize.heuristics.exchange import PlanExchange
+from estates_opt.optimize.heuristics.neighbourhood import neighbourhood_search, relaxation_start
+from estates_opt.optimize.heuristics.warmstart import partition_start
+from estates_opt.optimize.options import DEFAULT_MIP_GAP, less_time, share
+from estates_opt.optimize.run import run_backend
+from estates_opt.optimize.separation import separated_links
+from estates_opt.optimize.strengthen import with_rows, zone_cover_rows
 from estates_opt.plan import Plan
-from estates_opt.separation import separated_links
 from estates_opt.status import Status
-from estates_opt.warmstart import partition_start
 
 LAGRANGIAN_MIN_ARCS = 50_000
 """The Lagrangian phase runs by default on models with at least this many x columns..."""
@@ -62,7 +64,7 @@ def solve(
     instance: Instance,
     *,
     solver: str = "highs",
-    mip_gap: float = 1e-4,
+    mip_gap: float = DEFAULT_MIP_GAP,
     time_limit: float | None = None,
     threads: int | None = None,
     node_limit: int | None = None,
@@ -94,13 +96,14 @@ def solve(
     diagnose_infeasible : on infeasibility, re-solve an elastic model to measure shortfalls.
     warm_start : look for plans beyond the solver's own: with HiGHS (and ``threads``
         left to it), a neighbourhood search in a second thread that trades plans with
-        the running solve (:mod:`estates_opt.neighbourhood`, :mod:`estates_opt.exchange`);
+        the running solve (:mod:`~estates_opt.optimize.heuristics.neighbourhood`,
+        :mod:`~estates_opt.optimize.heuristics.exchange`);
         otherwise, and before the Lagrangian phase, a first plan from the LP's
         neighbourhood, or failing that each borough solved alone
-        (:mod:`estates_opt.warmstart`), within a quarter of the time limit (60 s
+        (:mod:`estates_opt.optimize.heuristics.warmstart`), within a quarter of the time limit (60 s
         without one), as a MIP start. None (default) does so for estates with more
         than 1,000 binary decisions.
-    lagrangian : run the Lagrangian phase of :mod:`estates_opt.decomposition` first (a
+    lagrangian : run the Lagrangian phase of :mod:`estates_opt.optimize.decomposition` first (a
         bound, a plan and fixed decisions, then the solver on what is left); None
         (default) does so for models with at least 50,000 assignment columns and at most
         500 binaries (large location problems: OR-Library ``capa``-``capc``).
@@ -125,37 +128,10 @@ def solve(
     check_fits(instance)
     model = build_model(instance)
     apply_rules(model, instance, [*equity_rules(instance), *rules])
-    build_s = time.perf_counter() - began
-    log.info("model built in %.2f s: %s", build_s, model.describe())
-    options = _less_time(options, build_s)  # the time limit counts from the call
-    decompose = bool(lagrangian) or (lagrangian is None and _worth_decomposing(model))
-    began = time.perf_counter()
-    solver_model = model if decompose else _strengthened(model, time_limit)
-    strengthen_s = time.perf_counter() - began
-    options = _less_time(options, strengthen_s)
-    start, warm_s, search_s = None, 0.0, None
-    wanted = warm_start or (warm_start is None and model.num_integer > LARGE_MODEL_BINARIES)
-    if wanted and not decompose and _can_search_beside(backend, options):
-        result, search_s = _solve_beside_search(backend, solver_model, options)
-    else:
-        if wanted:
-            began = time.perf_counter()
-            start = _warm_start(instance, model, solver_model, backend, options)
-            warm_s = time.perf_counter() - began
-            options = _less_time(options, warm_s)
-        result = None
-        if decompose:
-            seconds = 120.0 if time_limit is None else 0.9 * options.time_limit
-            result = solve_decomposed(backend, model, options, start, seconds=seconds)
-        if result is None:
-            result = run_backend(backend, solver_model, options, start)
-    timings = {"build_s": build_s, "solve_s": result.solve_seconds}
-    if solver_model is not model:
-        timings["strengthen_s"] = strengthen_s
-    if start is not None or warm_s:
-        timings["warm_start_s"] = warm_s
-    if search_s is not None:
-        timings["search_s"] = search_s
+    timings = {"build_s": time.perf_counter() - began}
+    log.info("model built in %.2f s: %s", timings["build_s"], model.describe())
+    steps = _Steps(instance, model, backend, options, timings)
+    result = steps.run(lagrangian=lagrangian, warm_start=warm_start)
     log.info("%s: %s after %.2f s", result.solver, result.status.value, result.solve_seconds)
     if result.status.has_solution:
         plan = earned(instance, plan_from_solution(instance, model, result, timings), mip_gap)
@@ -174,20 +150,63 @@ def solve(
     return empty_plan(instance, result, timings, shortfalls)
 
 
+class _Steps:
+    """The solver's part of one solve, in order: strengthen the model, then either the
+    search beside HiGHS, or a warm start, the Lagrangian phase and the backend. Each
+    step's seconds go into ``timings`` and come off the time limit (the build's too)."""
+
+    def __init__(
+        self,
+        instance: Instance,
+        model: ModelArrays,
+        backend: Backend,
+        requested: SolveOptions,
+        timings: dict[str, float],
+    ) -> None:
+        self.instance, self.model, self.backend = instance, model, backend
+        self.requested, self.timings = requested, timings
+        self.options = less_time(requested, timings["build_s"])
+
+    def _timed(self, key: str, began: float) -> None:
+        self.timings[key] = time.perf_counter() - began
+        self.options = less_time(self.options, self.timings[key])
+
+    def run(self, *, lagrangian: bool | None, warm_start: bool | None) -> SolverResult:
+        """The backend's result for the model, by the route the options choose."""
+        model, backend = self.model, self.backend
+        decompose = bool(lagrangian) or (lagrangian is None and _worth_decomposing(model))
+        began = time.perf_counter()
+        solver_model = model if decompose else _strengthened(model, self.requested)
+        if solver_model is not model:
+            self._timed("strengthen_s", began)
+        wanted = warm_start or (warm_start is None and model.num_integer > LARGE_MODEL_BINARIES)
+        if wanted and not decompose and _can_search_beside(backend, self.options):
+            beside, self.timings["search_s"] = _solve_beside_search(
+                backend, solver_model, self.options
+            )
+            self.timings["solve_s"] = beside.solve_seconds
+            return beside
+        start = None
+        if wanted:
+            began = time.perf_counter()
+            start = _warm_start(self.instance, model, solver_model, backend, self.options)
+            self._timed("warm_start_s", began)
+        phase = None
+        if decompose:
+            seconds = share(self.options, 0.9, default=120.0).time_limit
+            assert seconds is not None
+            phase = solve_decomposed(backend, model, self.options, start, seconds=seconds)
+        result = phase or run_backend(backend, solver_model, self.options, start)
+        self.timings["solve_s"] = result.solve_seconds
+        return result
+
+
 def _can_search_beside(backend: Backend, options: SolveOptions) -> bool:
     """Whether the neighbourhood search may run beside the solver: the backend trades
     plans while it runs (HiGHS), and the caller left the thread count to us (``threads=1``
     asks for one core; HiGHS's thread pool must not be reset while another thread solves).
     """
-    return bool(getattr(backend, "trades_plans", False)) and options.threads is None
-
-
-def _less_time(options: SolveOptions, spent: float) -> SolveOptions:
-    """The options with ``spent`` seconds taken off the time limit (zero stays zero)."""
-    if options.time_limit is None:
-        return options
-    left = max(min(1.0, options.time_limit), options.time_limit - spent)
-    return dataclasses.replace(options, time_limit=left)
+    return backend.capabilities.trades_plans and options.threads is None
 
 
 def _warm_start(
@@ -200,7 +219,8 @@ def _warm_start(
     """A MIP start within a quarter of the time limit (60 s without one): the LP
     neighbourhood's plan, or failing that each borough solved alone."""
     began = time.perf_counter()
-    budget = 60.0 if options.time_limit is None else 0.25 * options.time_limit
+    budget = share(options, 0.25, default=60.0).time_limit
+    assert budget is not None
     start = relaxation_start(solver_model, backend, options, seconds=budget)
     left = budget - (time.perf_counter() - began)
     if start is None and left >= 1.0:
@@ -212,9 +232,9 @@ def _solve_beside_search(
     backend: Backend, model: ModelArrays, options: SolveOptions
 ) -> tuple[SolverResult, float]:
     """HiGHS on the whole model while a second thread searches neighbourhoods
-    (:func:`~estates_opt.neighbourhood.neighbourhood_search`); plans go both ways
-    through a :class:`~estates_opt.exchange.PlanExchange` as they are found. Returns
-    the result and the seconds the search ran."""
+    (:func:`~estates_opt.optimize.heuristics.neighbourhood.neighbourhood_search`); plans go
+    both ways through a :class:`~estates_opt.optimize.heuristics.exchange.PlanExchange` as
+    they are found. Returns the result and the seconds the search ran."""
     exchange = PlanExchange(model)
     found, incoming = exchange.port()
     seconds = SEARCH_SECONDS if options.time_limit is None else options.time_limit
@@ -236,13 +256,14 @@ def _solve_beside_search(
     return exchange.improve(result), ran[0]
 
 
-def _strengthened(model: ModelArrays, time_limit: float | None) -> ModelArrays:
+def _strengthened(model: ModelArrays, requested: SolveOptions) -> ModelArrays:
     """The solver's copy of the model: zone cover rows, and on large models the strong
     links the LP needs (on ``ncl_pilot`` they slow HiGHS down: 15 s against 11 s)."""
     covered = with_rows(model, zone_cover_rows(model))
     if model.num_integer <= LARGE_MODEL_BINARIES:
         return covered
-    seconds = SEPARATION_SECONDS if time_limit is None else SEPARATION_SHARE * time_limit
+    seconds = share(requested, SEPARATION_SHARE, default=SEPARATION_SECONDS).time_limit
+    assert seconds is not None
     return with_rows(covered, separated_links(covered, seconds=seconds))
 
 

@@ -8,14 +8,14 @@ Relaxing the coverage rows (MODEL.md 4.2, ``sum_s x[z, s, k, t] = 1``) with mult
 It is relaxed once more (still an upper bound) so that it splits:
 
 - the x-part of each (site, period) is a fractional knapsack under its capacity and
-  availability rows (:func:`~estates_opt.model.knapsack.nested_knapsack`); other rows
+  availability rows (:func:`~estates_opt.optimize.lagrangian.knapsack.nested_knapsack`); other rows
   holding x (utilisation floors, custom rules) are dropped. With no project built the
   site's x-polytope is ``open[s, t]`` times the one at full base capacity, so its value is
   ``phi_base[s, t] * open[s, t]``; a project can at most lift it to ``phi_max[s, t]``
   (every project at the site built), counted as ``(phi_max - phi_base) * built[p, t]``
   for each project. Both terms are linear in the binaries.
 - what is left is a :class:`Master` over the binaries with every row that holds no x,
-  plus the cover rows of :mod:`estates_opt.model.strengthen` (the estate kept must hold
+  plus the cover rows of :mod:`estates_opt.optimize.strengthen` (the estate kept must hold
   the demand), solved by HiGHS as a MIP when it is small (its dual bound is used, so
   the bound stays valid at any master gap) and as an LP otherwise.
 
@@ -25,14 +25,13 @@ and w (a lower bound).
 
 from __future__ import annotations
 
-import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from estates_opt.backends.highs import silent_highs, to_highs_lp
+from estates_opt.backends.engine import Engine
 from estates_opt.model.arrays import ModelArrays
-from estates_opt.model.knapsack import nested_knapsack
-from estates_opt.model.strengthen import cover_rows, row_of_columns
+from estates_opt.optimize.lagrangian.knapsack import nested_knapsack
+from estates_opt.optimize.strengthen import cover_rows, row_of_columns
 
 __all__ = ["MIP_MASTER_LIMIT", "Completion", "Master", "Relaxation"]
 
@@ -117,7 +116,7 @@ class Relaxation:
         self.master = self._master_lp(pick)
         self.binary = model.integer[self.master_cols]
 
-    def _master_lp(self, pick: sp.csr_array) -> highspy.HighsLp:
+    def _master_lp(self, pick: sp.csr_array) -> ModelArrays:
         model = self.model
         is_x = np.zeros(model.num_cols)
         is_x[self.x_cols] = 1.0
@@ -142,7 +141,7 @@ class Relaxation:
             periods=model.periods,
             service_names=model.service_names,
         )
-        return to_highs_lp(sub)
+        return sub
 
     def master_cost(
         self, base_cost: np.ndarray, phi_base: np.ndarray, phi_max: np.ndarray
@@ -194,16 +193,13 @@ class Master:
     def __init__(self, relaxation: Relaxation) -> None:
         self.relax = relaxation
         self.as_mip = int(relaxation.binary.sum()) <= MIP_MASTER_LIMIT
-        lp = relaxation.master
-        if not self.as_mip:
-            lp.integrality_ = []
-        self.h = silent_highs(lp)
-        self.h.setOptionValue("mip_rel_gap", 1e-5)
-        self.lower = np.asarray(lp.col_lower_, dtype=float)
-        self.upper = np.asarray(lp.col_upper_, dtype=float)
-        self.base_cost = np.asarray(lp.col_cost_)
+        master = relaxation.master if self.as_mip else relaxation.master.relaxation()
+        self.engine = Engine(master, mip_gap=1e-5)
+        self.lower = np.asarray(master.lower, dtype=float)
+        self.upper = np.asarray(master.upper, dtype=float)
+        self.base_cost = np.asarray(master.cost)
         self.n = len(self.base_cost)
-        self.index = np.arange(self.n, dtype=np.int32)
+        self.index = np.arange(self.n)
 
     def solve(self, cost: np.ndarray, time_limit: float) -> tuple[float, np.ndarray] | None:
         """(upper bound of the master, its solution); None only when it is infeasible.
@@ -211,44 +207,35 @@ class Master:
         A run stopped by the time limit gives its dual bound, or +inf with zeros when it
         has none, so a caller never mistakes "out of time" for "nothing here".
         """
-        self.h.changeColsCost(self.n, self.index, cost)
-        self.h.setOptionValue("time_limit", max(0.05, float(time_limit)))
-        self.h.run()
-        status = self.h.getModelStatus()
-        info = self.h.getInfo()
-        if status == highspy.HighsModelStatus.kInfeasible:
+        self.engine.set_costs(cost)
+        run = self.engine.solve(max(0.05, float(time_limit)))
+        if run.status == "infeasible":
             return None
-        feasible = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-        values = np.asarray(self.h.getSolution().col_value) if feasible else np.zeros(self.n)
-        if self.as_mip:
-            bound = info.mip_dual_bound
-        elif status == highspy.HighsModelStatus.kOptimal:
-            bound = info.objective_function_value
-        else:
-            bound = np.inf
-        return (float(bound) if np.isfinite(bound) else np.inf), values
+        values = run.values if run.values is not None else np.zeros(self.n)
+        return run.bound, values
 
     def flipped(
         self, cost: np.ndarray, column: int, value: float, time_limit: float
     ) -> tuple[float, np.ndarray | None]:
         """Master bound and solution with one binary forced to ``value`` (-inf: infeasible)."""
-        self.h.changeColBounds(column, value, value)
+        at = np.array([column])
+        self.engine.set_bounds(at, np.array([value]), np.array([value]))
         found = self.solve(cost, time_limit)
-        self.h.changeColBounds(column, self.lower[column], self.upper[column])
+        self.engine.set_bounds(at, self.lower[at], self.upper[at])
         return (-np.inf, None) if found is None else found
 
     def restrict(self, lower: np.ndarray, upper: np.ndarray) -> None:
         """Set the master's column bounds (a node of the branch and bound)."""
         self.lower, self.upper = lower.copy(), upper.copy()
-        self.h.changeColsBounds(self.n, self.index, self.lower, self.upper)
+        self.engine.set_bounds(self.index, self.lower, self.upper)
 
 
 class Completion:
     """Completes fixed binaries into a plan with an LP over x and w."""
 
     def __init__(self, model: ModelArrays) -> None:
-        self.h = silent_highs(to_highs_lp(model.relaxation()))
-        self.binary = np.flatnonzero(model.integer).astype(np.int32)
+        self.engine = Engine(model.relaxation())
+        self.binary = np.flatnonzero(model.integer)
         self.tried: set[bytes] = set()
 
     def plan(self, values: np.ndarray) -> tuple[float, np.ndarray] | None:
@@ -257,8 +244,8 @@ class Completion:
         if key in self.tried:
             return None
         self.tried.add(key)
-        self.h.changeColsBounds(len(self.binary), self.binary, fixed, fixed)
-        self.h.run()
-        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        self.engine.set_bounds(self.binary, fixed, fixed)
+        run = self.engine.solve()
+        if run.status != "optimal" or run.values is None or run.objective is None:
             return None
-        return self.h.getInfo().objective_function_value, np.asarray(self.h.getSolution().col_value)
+        return run.objective, run.values

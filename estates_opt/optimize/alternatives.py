@@ -42,13 +42,14 @@ from estates_opt.backends.base import SolveOptions, get_backend
 from estates_opt.check import check
 from estates_opt.equity import equity_rules
 from estates_opt.errors import EstatesOptError
-from estates_opt.extract import plan_from_solution
 from estates_opt.instance import Instance
 from estates_opt.io.atomic import atomic_folder
 from estates_opt.io.plan_write import write_plan
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.build import build_model
 from estates_opt.model.rules import Rule, apply_rules
+from estates_opt.optimize.extract import plan_from_solution
+from estates_opt.optimize.run import run_backend
 from estates_opt.plan import Plan
 from estates_opt.status import Status
 
@@ -202,10 +203,10 @@ def alternatives(
     k : most plans to return, the optimum included.
     within : relative band, e.g. 0.02: every plan has ``NPV >= NPV* - 0.02 |NPV*|``.
     min_difference : Hamming distance, in sites disposed or retained, between any two plans.
-    solver, time_limit, mip_gap : as for :func:`estates_opt.solve`; the time limit and
+    solver, time_limit, mip_gap : as for :func:`estates_opt.optimize.solve`; the time limit and
         gap apply to each solve. A plan stopped by the time limit is still within the band
         (the floor is a constraint) but may not be the best remaining one.
-    rules : extra custom rules, as for :func:`estates_opt.solve`.
+    rules : extra custom rules, as for :func:`estates_opt.optimize.solve`.
     check_plans : run :func:`estates_opt.check` on every plan (raise if one fails).
 
     Returns
@@ -238,7 +239,7 @@ def alternatives(
     reason = ""
     exhausted = False
     while len(plans) < k:
-        result = backend.solve(model, options)
+        result = run_backend(backend, model, options, None)
         log.info("alternative %d: %s in %.2f s", len(plans) + 1, result.status.value,
                  result.solve_seconds)  # fmt: skip
         if result.status is Status.INFEASIBLE:

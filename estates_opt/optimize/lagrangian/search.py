@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from estates_opt.lagrangian.relaxation import Completion, Master, Relaxation
 from estates_opt.model.arrays import ModelArrays
+from estates_opt.optimize.lagrangian.relaxation import Completion, Master, Relaxation
 
 __all__ = ["LagrangianResult", "lagrangian_bound"]
 
@@ -187,14 +187,15 @@ class _Search:
                 break
             grad = 1.0 - self.relax.served(values, x_base, x_max)
             if direction is not None and direction @ direction > 0:
-                deflect = max(0.0, -1.5 * (grad @ direction) / (direction @ direction))
+                deflect = max(0.0, float(-1.5 * (grad @ direction) / (direction @ direction)))
                 grad = grad + deflect * direction
             direction = grad
             norm = grad @ grad
             if norm < 1e-12 or step < MIN_STEP:
                 break
             target = self.best[0] if self.best is not None else bound - 0.05 * max(1.0, abs(bound))
-            lam = lam - step * max(bound - target, 1e-9 * max(1.0, abs(bound))) / norm * grad
+            excess = max(float(bound - target), 1e-9 * max(1.0, abs(bound)))
+            lam = lam - step * excess / norm * grad
         return best
 
     def probe(

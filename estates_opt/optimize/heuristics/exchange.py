@@ -1,9 +1,9 @@
 """Plans shared between searches running side by side (thread-safe).
 
-:func:`estates_opt.solve` runs HiGHS on the whole model while
-:func:`~estates_opt.neighbourhood.neighbourhood_search` explores LP neighbourhoods in a
-second thread (HiGHS's branch and bound keeps one core busy; a laptop has two or more).
-Each offers the plans it finds here and HiGHS takes the other's plans through its
+:func:`estates_opt.optimize.solve` runs HiGHS on the whole model while
+:func:`~estates_opt.optimize.heuristics.neighbourhood.neighbourhood_search` explores LP
+neighbourhoods in a second thread (HiGHS's branch and bound keeps one core busy; a laptop
+has two or more). Each offers the plans it finds here and HiGHS takes the other's plans through its
 user-solution callback (see ``found``/``incoming``/``stop`` in
 :class:`~estates_opt.backends.base.SolveOptions`).
 """
@@ -17,8 +17,8 @@ import numpy as np
 
 from estates_opt.backends.base import PlanSink, PlanSource, SolverResult
 from estates_opt.model.arrays import ModelArrays
+from estates_opt.optimize.verify import TOLERANCE, worst_violation
 from estates_opt.status import Status
-from estates_opt.verify import TOLERANCE, worst_violation
 
 __all__ = ["PlanExchange"]
 

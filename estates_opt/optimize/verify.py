@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 
 import numpy as np
 
-from estates_opt.backends.base import Backend, SolveOptions, SolverResult
+from estates_opt.backends.base import SolverResult
 from estates_opt.model.arrays import ROW_FAMILIES, ModelArrays
 from estates_opt.status import Status
 
@@ -41,9 +42,13 @@ def worst_violation(model: ModelArrays, solution: np.ndarray) -> tuple[float, in
 
 
 def verified(
-    result: SolverResult, model: ModelArrays, backend: Backend, options: SolveOptions
+    result: SolverResult, model: ModelArrays, polish: Callable[[ModelArrays], SolverResult]
 ) -> SolverResult:
-    """The result with its solution rounded and checked; polished or dropped if broken."""
+    """The result with its solution rounded and checked; polished or dropped if broken.
+
+    ``polish`` solves a model (the LP with the plan's binaries fixed) and is given by
+    :func:`~estates_opt.optimize.run.run_backend`, the one caller of a backend.
+    """
     if result.solution is None:
         return result
     solution = np.asarray(result.solution, dtype=float).copy()
@@ -63,7 +68,7 @@ def verified(
         lower=np.where(model.integer, solution, model.lower),
         upper=np.where(model.integer, solution, model.upper),
     )
-    polished = backend.solve(fixed, dataclasses.replace(options, progress=None))
+    polished = polish(fixed)
     if polished.solution is not None:
         repaired = np.asarray(polished.solution, dtype=float)
         repaired[model.integer] = solution[model.integer]

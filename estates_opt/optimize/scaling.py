@@ -15,7 +15,7 @@ running cost next to a ten-billion-pound receipt) loses the small ones in round-
   and bound the solver reports by the returned factor (:func:`unscale_result`) to get
   pounds back.
 
-Wiring, in :func:`estates_opt.solve.solve`::
+Wiring, in :func:`estates_opt.optimize.solve.solve`::
 
     solver_model, money = scaled(model)
     result = unscale_result(backend.solve(solver_model, options), money)
