@@ -25,7 +25,8 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from estates_opt.instance import Instance
-from estates_opt.scenario import Scenario, Service, read_scenario
+from estates_opt.io.scenario_file import read_scenario
+from estates_opt.scenario import Scenario, Service
 from estates_opt.sources.orlib import orlib_cap_instance, read_orlib_cap
 
 __all__ = [

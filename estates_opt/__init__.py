@@ -25,9 +25,10 @@ from estates_opt.instance import Instance
 from estates_opt.io import read_instance, read_plan_files, write_instance
 from estates_opt.io.atomic import OutputExistsError
 from estates_opt.io.plan_write import write_plan
+from estates_opt.io.scenario_file import read_scenario
 from estates_opt.optimize import solve
 from estates_opt.plan import Plan, PlanStatusError
-from estates_opt.scenario import Scenario, Service, read_scenario
+from estates_opt.scenario import Scenario, Service
 from estates_opt.status import Status
 
 __version__ = "0.1.0"

@@ -21,18 +21,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from estates_opt.check_terms import (
-    Decisions,
-    Estate,
-    Findings,
-    State,
-    Violation,
-    decode_plan,
-    ids,
-    npv_terms,
-    numbers,
-    status_quo_distance,
-)
+from estates_opt.check_columns import check_columns, check_equity
+from estates_opt.check_state import Decisions, State, decode_plan, npv_terms
+from estates_opt.check_terms import Estate, Findings, Violation, over
 from estates_opt.errors import EstatesOptError, InputError, Problem
 from estates_opt.instance import Instance
 from estates_opt.io.plan_files import read_plan_files
@@ -157,8 +148,8 @@ def check(instance: Instance, plan: Any, *, tol: float = 1e-6) -> CheckReport:
     _check_assignments(est, dec, state, found, tol)
     _check_pairs(est, dec, found)
     _check_money_and_homes(est, dec, state, found, tol)
-    _check_columns(est, dec, state, tables, found, tol)
-    _check_equity(instance, est, dec, found, tol)
+    check_columns(est, dec, state, tables, found, tol)
+    check_equity(instance, est, dec, found, tol)
     terms = npv_terms(est, dec, state)
     npv = float(sum(terms.values()))
     objective = getattr(tables, "objective", None)
@@ -192,11 +183,6 @@ def _require_columns(tables: Any) -> None:
         ]
     if problems:
         raise InputError(problems)
-
-
-def _over(lhs: Any, rhs: Any, tol: float) -> Any:
-    """Where ``lhs <= rhs`` fails beyond the tolerance."""
-    return lhs - rhs > tol * np.maximum(1.0, np.abs(rhs))
 
 
 def _check_sites_and_projects(est: Estate, dec: Decisions, found: Findings) -> None:
@@ -282,16 +268,16 @@ def _check_assignments(
     load, at = state.load, {"site": sid[:, None], "period": t}
     limit = sc.utilisation_max * state.cap
     message = "load {:,.2f} m2 > U_max * cap = {:,.2f} m2"
-    found.each("4.3 capacity", _over(load, limit, tol), load - limit, message, load, limit, **at)
+    found.each("4.3 capacity", over(load, limit, tol), load - limit, message, load, limit, **at)
     floor = sc.utilisation_min * state.cap
-    bad = _over(floor, load, tol) & (t >= sc.floor_period)
+    bad = over(floor, load, tol) & (t >= sc.floor_period)
     message = "load {:,.2f} m2 < U_min * cap = {:,.2f} m2"
     found.each("4.4 utilisation floor", bad, floor - load, message, load, floor, **at)
     load, limit = state.load_k, sc.utilisation_max * est.chat[:, None, None] * state.avail
     message = "load {:,.2f} m2 > U_max * Chat * avail = {:,.2f} m2"
     found.each(
         "4.5 service availability",
-        _over(load, limit, tol),
+        over(load, limit, tol),
         load - limit,
         message,
         load,
@@ -334,7 +320,7 @@ def _check_money_and_homes(
     message = "cumulative spend {:,.2f} GBP > budgets + retained receipts {:,.2f} GBP"
     found.each(
         "4.9 capital",
-        _over(spend, cash, tol),
+        over(spend, cash, tol),
         spend - cash,
         message,
         spend,
@@ -342,14 +328,14 @@ def _check_money_and_homes(
         period=np.arange(1, T + 1),
     )
     total, target = float(state.receipts.sum()), sc.receipts_target
-    if _over(target, total, tol):
+    if over(target, total, tol):
         found.add(
             "4.10 receipts target",
             target - total,
             f"receipts {total:,.2f} GBP < target {target:,.2f} GBP",
         )
     homes, target = float(state.homes.sum()), sc.housing_target
-    if _over(target, homes, tol):
+    if over(target, homes, tol):
         found.add("4.11 housing", target - homes, f"{homes:g} homes < target {target:g}")
     sold = dec.d > 0
     parts = [
@@ -360,113 +346,6 @@ def _check_money_and_homes(
     homes_by = pd.concat(parts).groupby(level=0).sum()
     for borough, target in sc.housing_by_borough.items():
         have = float(homes_by.get(borough, 0.0))
-        if _over(target, have, tol):
+        if over(target, have, tol):
             message = f"{have:g} homes < borough target {target:g}"
             found.add("4.11 housing", target - have, message, borough=borough)
-
-
-def _check_columns(
-    est: Estate, dec: Decisions, state: State, tables: Any, found: Findings, tol: float
-) -> None:
-    """Section 6 columns that restate inputs or decisions must agree with them."""
-
-    def compare(frame: pd.DataFrame, table: str, column: str, want: Any, **at: Any) -> None:
-        if column in frame.columns:
-            got = numbers(frame[column])
-            with np.errstate(invalid="ignore"):
-                close = np.abs(got - want) <= tol * np.maximum(1.0, np.abs(want))
-            bad = ~(close | (np.isnan(got) & np.isnan(want)))
-            off = np.nan_to_num(np.abs(got - want), nan=1.0)
-            found.each(
-                f"6 {table} {column}", bad, off, "reads {:g}, expected {:g}", got, want, **at
-            )
-
-    sd = tables.site_decisions
-    s = est.site_ids.get_indexer(ids(sd["site_id"]))
-    sd, s = sd[s >= 0], s[s >= 0]
-    sold, at = dec.d[s] > 0, {"site": est.site_ids.to_numpy()[s]}
-    if "decision" in sd.columns:
-        said = ids(sd["decision"])
-        bad = said != np.where(sold, "dispose", "retain")
-        message = "reads '{}' with dispose_period {} (0 = blank)"
-        found.each("6 site_decisions decision", bad, 1.0, message, said, dec.d[s], **at)
-    for column, source in (("receipt", "market_value"), ("housing_units", "housing_units")):
-        want = np.where(sold, est.sites[source].to_numpy()[s], 0.0)
-        compare(sd, "site_decisions", column, want, **at)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        util = np.where(state.cap > 0, state.load / state.cap, np.nan)
-    for t in range(est.periods):
-        compare(sd, "site_decisions", f"utilisation_p{t + 1}", util[s, t], **at)
-
-    pdec, proj = tables.project_decisions, est.projects
-    p = est.project_ids.get_indexer(ids(pdec["project_id"]))
-    pdec, p = pdec[p >= 0], p[p >= 0]
-    go, at = dec.u[p] > 0, {"project": est.project_ids.to_numpy()[p]}
-    ready = np.where(go, dec.u[p] + proj["build_periods"].to_numpy()[p], np.nan)
-    compare(pdec, "project_decisions", "ready_period", ready, **at)
-    compare(
-        pdec, "project_decisions", "capex", np.where(go, proj["capex"].to_numpy()[p], 0.0), **at
-    )
-    if "site_id" in pdec.columns:
-        named, home = ids(pdec["site_id"]), est.site_ids.to_numpy()[proj["psite"].to_numpy()[p]]
-        message = "reads '{}', projects.csv says '{}'"
-        found.each("6 project_decisions site_id", named != home, 1.0, message, named, home, **at)
-
-    mp, sc, sid = tables.marriage_pairs, est.sc, est.site_ids
-    a, b = sid.get_indexer(ids(mp["site_a"])), sid.get_indexer(ids(mp["site_b"]))
-    known = (a >= 0) & (b >= 0)
-    mp, a, b = mp[known], a[known], b[known]
-    at = {"site": np.array([f"{x} & {y}" for x, y in zip(sid[a], sid[b], strict=True)], object)}
-    value, homes = est.sites["market_value"].to_numpy(), est.sites["housing_units"].to_numpy()
-    want = sc.marriage_value_uplift * (value[a] + value[b])
-    compare(mp, "marriage_pairs", "value_uplift", want, **at)
-    want = sc.marriage_housing_uplift * (homes[a] + homes[b])
-    compare(mp, "marriage_pairs", "housing_uplift", want, **at)
-
-
-def _check_equity(
-    instance: Instance, est: Estate, dec: Decisions, found: Findings, tol: float
-) -> None:
-    """The ``[equity]`` caps (docs/equity.md): a group's population-weighted average
-    distance to a service in a capped period <= its status-quo average + the cap."""
-    sc, T = est.sc, est.periods
-    if not sc.equity_on:
-        return
-    zones = instance.zones.reset_index(drop=True)
-    groups: list[tuple[str, str, np.ndarray, float]] = []
-    if sc.equity_deprived_max_increase_m is not None:
-        if "imd_decile" not in zones.columns:
-            found.add("equity deprived", 1.0, "zones carry no imd_decile column")
-        else:
-            decile = numbers(zones["imd_decile"])
-            members = np.isin(decile, list(sc.equity_deprived_deciles))
-            label = "deciles " + "-".join(str(d) for d in sc.equity_deprived_deciles)
-            groups.append(("equity deprived", label, members, sc.equity_deprived_max_increase_m))
-    if sc.equity_borough_max_increase_m is not None:
-        borough = ids(zones["borough"]).astype(str)
-        for b in sorted(set(borough)):
-            groups.append(("equity borough", b, borough == b, sc.equity_borough_max_increase_m))
-    names = est.services
-    services = list(sc.equity_services) or [n for k, n in enumerate(names) if est.sigma[k] > 0]
-    periods = range(1, T + 1) if sc.equity_every_period else [T]
-    Z, K = len(est.zone_ids), len(names)
-    cell = (dec.az * K + dec.ak) * T + dec.at
-    after = np.bincount(cell, dec.ax * np.nan_to_num(dec.adist), Z * K * T).reshape(Z, K, T)
-    before = status_quo_distance(est)
-    for rule, label, members, cap in groups:
-        for service in services:
-            k = names.index(service)
-            inside = members & (est.pop > 0) & np.isfinite(before[:, k])
-            if not inside.any():
-                continue
-            weight = est.pop[inside] / est.pop[inside].sum()
-            limit = float(weight @ before[inside, k]) + cap
-            for t in periods:
-                average = float(weight @ after[inside, k, t - 1])
-                if _over(average, limit, tol):
-                    message = (
-                        f"{label}: average distance {average:,.1f} m > status quo + cap "
-                        f"= {limit:,.1f} m"
-                    )
-                    where = {"borough": label} if rule == "equity borough" else {}
-                    found.add(rule, average - limit, message, service=service, period=t, **where)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from estates_opt.errors import InputError, Problem
 from estates_opt.scenario import Scenario
-from estates_opt.validate import scenario_reference_problems, validate_frames
+from estates_opt.validate import scenario_reference_problems, validate_frames, validate_scenario
 
 __all__ = [
     "Instance",
@@ -84,7 +84,8 @@ class Instance:
         >>> # inst.with_scenario(housing_target=3_000, capital_budget=2e6)
         """
         scenario = self.scenario.replace(**changes)
-        problems = scenario_reference_problems(self.sites, self.projects, scenario)
+        problems = validate_scenario(scenario)
+        problems = problems or scenario_reference_problems(self.sites, self.projects, scenario)
         if problems:
             raise InputError(problems)
         return replace(self, scenario=scenario)

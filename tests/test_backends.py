@@ -182,7 +182,7 @@ def test_cbc_stopped_with_incumbent_is_feasible_not_optimal(p01_model: ModelArra
 def test_cbc_overrunning_its_time_limit_is_killed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from estates_opt.backends import pulp as pulp_backend
+    from estates_opt.backends import cbc as pulp_backend
 
     fake = tmp_path / "cbc"
     fake.write_text("#!/bin/sh\nexec sleep 60\n")

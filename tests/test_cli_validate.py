@@ -12,7 +12,8 @@ import pytest
 import estates_opt.cli
 from estates_opt.describe import describe
 from estates_opt.io import read_instance
-from estates_opt.scenario import Scenario, Service, scenario_to_toml
+from estates_opt.io.scenario_file import scenario_to_toml
+from estates_opt.scenario import Scenario, Service
 from estates_opt.status import EXIT_BAD_INPUT
 
 SITES_CSV = """\

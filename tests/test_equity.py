@@ -21,7 +21,8 @@ from small import disposed, instance, project, site, solve_checked, travel, zone
 import estates_opt as eo
 from estates_opt.equity import equity_groups, equity_rules
 from estates_opt.errors import InputError
-from estates_opt.scenario import parse_scenario, scenario_to_toml
+from estates_opt.io.scenario_file import scenario_to_toml
+from estates_opt.validate.scenario import parse_scenario
 
 SERVICE = eo.Service(space_per_1000=100.0, max_distance_m=5000.0, travel_cost_per_person_km=0.0)
 

@@ -16,7 +16,8 @@ from shapely.geometry import Point, Polygon
 from estates_opt.errors import DataWarning, InputError
 from estates_opt.instance import Instance
 from estates_opt.io import read_instance, write_instance
-from estates_opt.scenario import Scenario, Service, scenario_to_toml
+from estates_opt.io.scenario_file import scenario_to_toml
+from estates_opt.scenario import Scenario, Service
 from estates_opt.testing import assert_instance_equal
 
 SCENARIO = Scenario(periods=2, services={"gp": Service(80.0, 2000.0)})

@@ -130,7 +130,7 @@ SOLVERS: dict[str, tuple[str, str, str, str]] = {
         "highspy",
         "HiGHS through highspy, fed from arrays (default)",
     ),
-    "pulp-cbc": ("estates_opt.backends.pulp", "PulpCbcBackend", "pulp", "CBC bundled with PuLP"),
+    "pulp-cbc": ("estates_opt.backends.cbc", "PulpCbcBackend", "pulp", "CBC bundled with PuLP"),
     "pulp-highs": ("estates_opt.backends.pulp", "PulpHighsBackend", "pulp", "HiGHS through PuLP"),
     "ortools-scip": (
         "estates_opt.backends.ortools",

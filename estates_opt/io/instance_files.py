@@ -22,7 +22,8 @@ import pyogrio.errors
 from estates_opt.errors import InputError, Problem
 from estates_opt.instance import Instance, validate_instance_frames
 from estates_opt.io.atomic import atomic_folder
-from estates_opt.scenario import SCENARIO_FILE, read_scenario, scenario_to_toml
+from estates_opt.io.scenario_file import read_scenario, scenario_to_toml
+from estates_opt.scenario import SCENARIO_FILE
 from estates_opt.schema import PROJECTS, SITES, TRAVEL, ZONES, Table
 
 __all__ = ["read_instance", "write_instance"]

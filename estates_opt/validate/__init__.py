@@ -31,6 +31,7 @@ from estates_opt.validate.references import (
     lock_problems,
     scenario_reference_problems,
 )
+from estates_opt.validate.scenario import validate_scenario
 
 __all__ = [
     "CRS",
@@ -40,6 +41,7 @@ __all__ = [
     "parse_table",
     "scenario_reference_problems",
     "validate_frames",
+    "validate_scenario",
     "warn_data",
 ]
 
@@ -106,7 +108,9 @@ def validate_frames(
     >>> frames.sites["capacity_m2"].dtype, frames.sites.crs.to_epsg()
     (dtype('float64'), 27700)
     """
-    problems: list[Problem] = []
+    problems: list[Problem] = validate_scenario(scenario)
+    if problems:
+        raise InputError(problems)
     files = {
         "sites": _file(sites, SITES),
         "zones": _file(zones, ZONES),
