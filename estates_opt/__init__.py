@@ -22,7 +22,13 @@ from estates_opt.errors import (
     SolverNotAvailableError,
 )
 from estates_opt.instance import Instance
-from estates_opt.io import read_instance, read_plan_files, write_instance
+from estates_opt.io import (
+    read_instance,
+    read_plan_files,
+    read_sites,
+    read_zones,
+    write_instance,
+)
 from estates_opt.io.atomic import OutputExistsError
 from estates_opt.io.plan_write import write_plan
 from estates_opt.plan import Plan, PlanStatusError
@@ -54,6 +60,8 @@ __all__ = [
     "read_instance",
     "read_plan_files",
     "read_scenario",
+    "read_sites",
+    "read_zones",
     "rules",
     "solve",
     "write_instance",
