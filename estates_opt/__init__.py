@@ -14,6 +14,7 @@ The first script reads like the task::
 from estates_opt import rules
 from estates_opt.backends.base import available_solvers
 from estates_opt.check import CheckReport, PlanCheckError, Violation, check
+from estates_opt.datasets import load_sample, sample_names
 from estates_opt.errors import (
     DataWarning,
     EstatesOptError,
@@ -57,12 +58,14 @@ __all__ = [
     "__version__",
     "available_solvers",
     "check",
+    "load_sample",
     "read_instance",
     "read_plan_files",
     "read_scenario",
     "read_sites",
     "read_zones",
     "rules",
+    "sample_names",
     "solve",
     "write_instance",
     "write_plan",
