@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
-import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,13 +27,16 @@ from estates_opt.report import charts
 from estates_opt.report.data import CATEGORIES, ReportData
 from estates_opt.report.maps import estate_map, figure_bytes
 from estates_opt.report.style import CSS
+from estates_opt.report.tables import esc, money, table_html
+from estates_opt.report.tables import number as _number
+from estates_opt.report.tables import percent as _percent
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from estates_opt.plan import Plan
 
-__all__ = ["Section", "render_html", "table_html", "write_html"]
+__all__ = ["Section", "esc", "figure_html", "money", "render_html", "table_html", "write_html"]
 
 
 @dataclass(frozen=True)
@@ -55,91 +56,6 @@ class Section:
         """The HTML id of the section (from ``anchor`` or the title)."""
         raw = self.anchor or self.title
         return "".join(c if c.isalnum() else "-" for c in raw.lower()).strip("-") or "section"
-
-
-def esc(value: Any) -> str:
-    """Escaped text of any value (None and NaN become a dash)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "&ndash;"
-    return html.escape(str(value), quote=True)
-
-
-def money(value: Any) -> str:
-    """``£1.23m`` style text (a dash for a blank)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "&ndash;"
-    value = float(value)
-    sign = "&minus;" if value < -0.5 else ""
-    if abs(value) >= 1e6:
-        return f"{sign}£{abs(value) / 1e6:,.2f}m"
-    return f"{sign}£{abs(value):,.0f}"
-
-
-def _number(value: Any, digits: int = 0) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "&ndash;"
-    return f"{float(value):,.{digits}f}"
-
-
-def _percent(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "&ndash;"
-    return f"{100 * float(value):.1f}%"
-
-
-def _period(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "&ndash;"
-    return f"{int(value)}"
-
-
-FORMATS: dict[str, Callable[[Any], str]] = {
-    "money": money, "number": _number, "percent": _percent, "period": _period, "text": esc,
-}  # fmt: skip
-
-
-def table_html(
-    frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]], caption: str = ""
-) -> str:
-    """An escaped, captioned HTML table of ``frame`` (headers scoped for screen readers).
-
-    Parameters
-    ----------
-    frame : the rows to show.
-    columns : column -> (header, format), format one of ``money``, ``number``,
-        ``percent``, ``period``, ``text``; columns missing from ``frame`` are skipped.
-    caption : what the table shows (its ``<caption>``).
-
-    Examples
-    --------
-    >>> page = table_html(pd.DataFrame({"name": ["<b>"]}), {"name": ("Name", "text")}, "Sites")
-    >>> page[:67]
-    '<table><caption>Sites</caption><thead><tr><th scope="col">Name</th>'
-    >>> page[67:]
-    '</tr></thead><tbody><tr><td>&lt;b&gt;</td></tr></tbody></table>'
-    """
-    shown = [(c, h, f) for c, (h, f) in columns.items() if c in frame.columns]
-    head = "".join(
-        f'<th scope="col">{esc(h)}</th>'
-        if f == "text"
-        else f'<th scope="col" class="num">{esc(h)}</th>'
-        for _, h, f in shown
-    )
-    rows = []
-    for record in frame[[c for c, _, _ in shown]].to_dict("records"):
-        cells = [
-            (
-                f'<td class="id">{esc(record[c])}</td>'
-                if c.endswith("_id")
-                else f"<td>{esc(record[c])}</td>"
-            )
-            if f == "text"
-            else f'<td class="num">{FORMATS[f](record[c])}</td>'
-            for c, _, f in shown
-        ]
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    title = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def figure_html(
