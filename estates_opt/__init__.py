@@ -14,6 +14,7 @@ The first script reads like the task::
 from estates_opt import rules
 from estates_opt.backends.base import available_solvers
 from estates_opt.check import CheckReport, PlanCheckError, Violation, check
+from estates_opt.datasets import load_sample, sample_names
 from estates_opt.errors import (
     DataWarning,
     EstatesOptError,
@@ -22,7 +23,13 @@ from estates_opt.errors import (
     SolverNotAvailableError,
 )
 from estates_opt.instance import Instance
-from estates_opt.io import read_instance, read_plan_files, write_instance
+from estates_opt.io import (
+    read_instance,
+    read_plan_files,
+    read_sites,
+    read_zones,
+    write_instance,
+)
 from estates_opt.io.atomic import OutputExistsError
 from estates_opt.io.plan_write import write_plan
 from estates_opt.io.scenario_file import read_scenario
@@ -52,10 +59,14 @@ __all__ = [
     "__version__",
     "available_solvers",
     "check",
+    "load_sample",
     "read_instance",
     "read_plan_files",
     "read_scenario",
+    "read_sites",
+    "read_zones",
     "rules",
+    "sample_names",
     "solve",
     "write_instance",
     "write_plan",

@@ -86,8 +86,10 @@ def equity_rules(instance: Instance) -> list[Rule]:
 
     Examples
     --------
+    ``solve`` and ``alternatives`` add these rules themselves; do not pass them again.
+
     >>> inst = inst.with_scenario(equity_deprived_max_increase_m=250.0)  # doctest: +SKIP
-    >>> plan = eo.solve(inst, rules=equity_rules(inst))  # doctest: +SKIP
+    >>> plan = eo.solve(inst)  # the caps are in the model  # doctest: +SKIP
     """
     groups = equity_groups(instance)
     if not groups:

@@ -22,7 +22,6 @@ from _quick import QUICK_TIME_LIMIT, borough_subset, quick_mode
 
 import estates_opt as eo
 from estates_opt.access import access
-from estates_opt.equity import equity_rules
 from estates_opt.optimize.alternatives import alternatives, write_alternatives
 from estates_opt.report import write_excel, write_html
 from estates_opt.report.sections import (
@@ -74,11 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         deciles = acc.by("imd_decile")
         print(deciles[["service", "group", "avg_before_m", "avg_after_m"]].head(10).to_string())
 
-    # --- The same estate with a cap for the most deprived zones ---------------------------
+    # --- The same estate with a cap for the most deprived zones (solve adds the cap) ------
     capped = instance.with_scenario(equity_deprived_max_increase_m=250.0)
     fair = eo.solve(
         capped,
-        rules=equity_rules(capped),
         mip_gap=0.01 if quick else 0.002,
         time_limit=QUICK_TIME_LIMIT if quick else args.time_limit,
     )

@@ -21,7 +21,7 @@ CASES = {
     "ncl_pilot.py": ("ncl_pilot", ["summary.json", "report.html", "plan.xlsx"]),
     "london_wide.py": ("london", ["summary.json", "report.html", "plan.xlsx"]),
     "what_if.py": ("ncl_pilot", ["base/report.html", "variant/report.html", "comparison.csv"]),
-    "own_data.py": (None, ["input/my_sites.xlsx", "plan/summary.json", "report.html"]),
+    "own_data.py": (None, ["plan/summary.json", "report.html"]),
     "alternatives_and_equity.py": (
         "ncl_pilot",
         ["alternatives.csv", "alt_01/summary.json", "report.html", "plan.xlsx"],

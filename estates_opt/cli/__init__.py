@@ -15,6 +15,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
+from estates_opt import __version__
 from estates_opt.errors import EstatesOptError, InputError
 from estates_opt.io.atomic import OutputExistsError
 from estates_opt.status import EXIT_BAD_INPUT
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
             "care estate (MODEL.md canonical model)."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="only errors")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="debug logging")

@@ -56,7 +56,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "2 bad input, 3 infeasible (diagnosis written), 4 no solution within the time limit."
         ),
     )
-    parser.add_argument("instance", metavar="INSTANCE_DIR", help="instance folder")
+    parser.add_argument(
+        "instance", metavar="INSTANCE", help="instance folder, or an estate workbook (.xlsx)"
+    )
     parser.add_argument("--out", required=True, metavar="OUT_DIR", help="output folder")
     parser.add_argument(
         "--solver",

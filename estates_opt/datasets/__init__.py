@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import estates_opt
@@ -32,8 +33,15 @@ def sample_names() -> tuple[str, ...]:
 
 
 def data_dir() -> Path:
-    """The folder holding the committed samples (``data/`` beside the package)."""
-    return Path(estates_opt.__file__).resolve().parents[1] / "data"
+    """The folder holding the committed samples.
+
+    ``data/`` beside the package in a clone (or an editable install), else the copy an
+    installed wheel carries as ``estates_opt/_samples``.
+    """
+    clone = Path(estates_opt.__file__).resolve().parents[1] / "data"
+    if all((clone / name).is_dir() for name in _NAMES):
+        return clone
+    return Path(str(resources.files("estates_opt").joinpath("_samples")))
 
 
 def load_sample(name: str) -> Instance:

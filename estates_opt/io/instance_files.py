@@ -26,12 +26,12 @@ from estates_opt.io.scenario_file import read_scenario, scenario_to_toml
 from estates_opt.scenario import SCENARIO_FILE
 from estates_opt.schema import PROJECTS, SITES, TRAVEL, ZONES, Table
 
-__all__ = ["read_instance", "write_instance"]
+__all__ = ["read_csv_text", "read_instance", "write_instance"]
 
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def read_csv_text(path: Path) -> pd.DataFrame:
     """Every cell of a UTF-8 CSV file as text (no NA conversion)."""
     file = path.name
     data = path.read_bytes()
@@ -110,7 +110,7 @@ def _read_table(folder: Path, table: Table, problems: list[Problem]) -> pd.DataF
                 )
             )
         elif csv.is_file():
-            return _read_csv(csv)
+            return read_csv_text(csv)
         elif gpkg.is_file() and table.has_geometry:
             return _read_gpkg(gpkg, table)
         elif table in (SITES, ZONES):
@@ -130,12 +130,13 @@ def read_instance(path: str | os.PathLike[str]) -> Instance:
     Parameters
     ----------
     path
-        The folder (MODEL.md section 1).
+        The folder (MODEL.md section 1), or an estate workbook (``.xlsx``, as
+        ``estates-opt template`` writes; see :mod:`estates_opt.io.workbook`).
 
     Returns
     -------
     Instance
-        Named after the folder.
+        Named after the folder (or the workbook without its suffix).
 
     Raises
     ------
@@ -147,6 +148,10 @@ def read_instance(path: str | os.PathLike[str]) -> Instance:
     >>> inst = read_instance("data/ncl_pilot")  # doctest: +SKIP
     """
     folder = Path(path)
+    if folder.suffix.lower() in (".xlsx", ".xlsm") and folder.is_file():
+        from estates_opt.io.workbook import read_workbook
+
+        return read_workbook(folder)
     if not folder.is_dir():
         found = "a file" if folder.exists() else "nothing"
         raise InputError(Problem(str(folder), f"expected an instance folder, found {found}."))

@@ -14,12 +14,15 @@ from estates_opt.report.data import CATEGORIES, ReportData, load_boroughs
 from estates_opt.report.excel import write_excel
 from estates_opt.report.geopackage import write_geopackage
 from estates_opt.report.html import Section, render_html, table_html, write_html
+from estates_opt.report.notebook import explore_plan, plot_plan
 
 __all__ = [
     "CATEGORIES",
     "ReportData",
     "Section",
+    "explore_plan",
     "load_boroughs",
+    "plot_plan",
     "render_html",
     "table_html",
     "write_excel",

@@ -1,4 +1,4 @@
-"""Charts of a plan (matplotlib, Agg backend): cash flow, targets, utilisation, projects.
+"""Charts of a plan (matplotlib figures, no pyplot): cash flow, targets, utilisation, projects.
 
 Every function takes a :class:`~estates_opt.report.data.ReportData` and returns a
 matplotlib :class:`~matplotlib.figure.Figure` (or None when the plan has nothing to
@@ -7,11 +7,6 @@ draw); :func:`estates_opt.report.maps.figure_png` turns it into PNG bytes.
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -44,7 +39,8 @@ def cash_flow_chart(data: ReportData) -> Figure | None:
     cash = data.cash_flow
     if cash.empty:
         return None
-    fig, ax = plt.subplots(figsize=(10, 4.2), layout="constrained")
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    ax = fig.subplots()
     periods = cash["period"].to_numpy()
     width = 0.2
     series = [
@@ -75,7 +71,8 @@ def targets_chart(data: ReportData) -> Figure | None:
     kpis = data.kpis
     if "receipts" not in kpis:
         return None
-    fig, axes = plt.subplots(1, 2, figsize=(10, 2.6), layout="constrained")
+    fig = Figure(figsize=(10, 2.6), layout="constrained")
+    axes = fig.subplots(1, 2)
     panels = [
         (axes[0], "Capital receipts", kpis.get("receipts"), kpis.get("receipts_target"), True),
         (axes[1], "Homes", kpis.get("housing_units"), kpis.get("housing_target"), False),
@@ -107,9 +104,8 @@ def utilisation_chart(data: ReportData) -> Figure | None:
     first, last = f"utilisation_p{1}", f"utilisation_p{data.periods}"
     if data.sites.empty or first not in data.sites or "utilisation_before" not in kpis:
         return None
-    fig, (left, right) = plt.subplots(
-        1, 2, figsize=(10, 3.4), layout="constrained", width_ratios=[1, 2.2]
-    )
+    fig = Figure(figsize=(10, 3.4), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[1, 2.2])
     values = [float(kpis.get("utilisation_before") or 0), float(kpis.get("utilisation_after") or 0)]
     labels = ["period 1", f"period {data.periods}"]
     left.bar(labels, [100 * v for v in values], color=["#9ecae1", "#3182bd"])
@@ -139,7 +135,8 @@ def projects_chart(data: ReportData) -> Figure | None:
         return None
     built = built.head(40)
     height = 0.9 + 0.28 * len(built)
-    fig, ax = plt.subplots(figsize=(10, height), layout="constrained")
+    fig = Figure(figsize=(10, height), layout="constrained")
+    ax = fig.subplots()
     starts = built["start_period"].to_numpy(dtype=float)
     ready = built["ready_period"].to_numpy(dtype=float)
     rows = np.arange(len(built))

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from estates_opt.errors import InputError, Problem
+from estates_opt.io.boroughs import london_boroughs
 from estates_opt.io.plan_files import read_plan_files
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ class ReportData:
         backlog spend, net, cumulative position); empty without a solution.
     zones : zones with ``avg_distance_before_m``, ``avg_distance_after_m`` and
         ``distance_change_m``, or None.
-    boroughs : borough outlines (``borough``, polygon geometry) when supplied, else None
+    boroughs : borough outlines (``borough``, polygon geometry) when supplied or packaged
+        (London), else None
         (the map then approximates them, see :func:`estates_opt.report.maps.approximate_boroughs`).
     periods : number of planning periods.
     """
@@ -265,14 +267,22 @@ def load_boroughs(
 def _relevant(
     boroughs: gpd.GeoDataFrame | None, sites: pd.DataFrame, zones: pd.DataFrame | None
 ) -> gpd.GeoDataFrame | None:
-    """The outlines of the boroughs the plan's sites or zones name (all when none match)."""
-    if boroughs is None:
-        return None
+    """The outlines of the boroughs the plan's sites or zones name (all when none match).
+
+    Without outlines from the caller, the packaged London boroughs that the plan names
+    (by ONS code or name); None when it names none of them (the map approximates).
+    """
     named = set(sites["borough"].astype(str))
     if zones is not None and "borough" in zones:
         named |= set(zones["borough"].astype(str))
+    packaged = boroughs is None
+    if boroughs is None:
+        london = london_boroughs().rename(columns={"code": "borough", "name": "borough_name"})
+        boroughs = gpd.GeoDataFrame(london, geometry="geometry")
     chosen = boroughs[boroughs["borough"].isin(named) | boroughs["borough_name"].isin(named)]
-    return chosen if len(chosen) else boroughs
+    if len(chosen):
+        return chosen
+    return None if packaged else boroughs
 
 
 def _categories(

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
-import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,14 +25,18 @@ import pandas as pd
 from estates_opt.plan import total_seconds
 from estates_opt.report import charts
 from estates_opt.report.data import CATEGORIES, ReportData
-from estates_opt.report.maps import estate_map, figure_png
+from estates_opt.report.maps import estate_map, figure_bytes
+from estates_opt.report.style import CSS
+from estates_opt.report.tables import esc, money, table_html
+from estates_opt.report.tables import number as _number
+from estates_opt.report.tables import percent as _percent
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from estates_opt.plan import Plan
 
-__all__ = ["Section", "render_html", "table_html", "write_html"]
+__all__ = ["Section", "esc", "figure_html", "money", "render_html", "table_html", "write_html"]
 
 
 @dataclass(frozen=True)
@@ -56,87 +58,24 @@ class Section:
         return "".join(c if c.isalnum() else "-" for c in raw.lower()).strip("-") or "section"
 
 
-def esc(value: Any) -> str:
-    """Escaped text of any value (None and NaN become a dash)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "&ndash;"
-    return html.escape(str(value), quote=True)
+def figure_html(
+    fig: Figure | None,
+    alt: str,
+    *,
+    css_class: str = "chart",
+    name: str = "",
+    figures: dict[str, Figure] | None = None,
+) -> str:
+    """A figure as an inline base64 PNG ``<img>`` (empty text for None).
 
-
-def money(value: Any) -> str:
-    """``£1.23m`` style text (a dash for a blank)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "&ndash;"
-    value = float(value)
-    sign = "&minus;" if value < -0.5 else ""
-    if abs(value) >= 1e6:
-        return f"{sign}£{abs(value) / 1e6:,.2f}m"
-    return f"{sign}£{abs(value):,.0f}"
-
-
-def _number(value: Any, digits: int = 0) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "&ndash;"
-    return f"{float(value):,.{digits}f}"
-
-
-def _percent(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "&ndash;"
-    return f"{100 * float(value):.1f}%"
-
-
-def _period(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "&ndash;"
-    return f"{int(value)}"
-
-
-FORMATS: dict[str, Callable[[Any], str]] = {
-    "money": money, "number": _number, "percent": _percent, "period": _period, "text": esc,
-}  # fmt: skip
-
-
-def table_html(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> str:
-    """An escaped HTML table of ``frame``.
-
-    Parameters
-    ----------
-    frame : the rows to show.
-    columns : column -> (header, format), format one of ``money``, ``number``,
-        ``percent``, ``period``, ``text``; columns missing from ``frame`` are skipped.
-
-    Examples
-    --------
-    >>> table_html(pd.DataFrame({"name": ["<b>"]}), {"name": ("Name", "text")})
-    '<table><thead><tr><th>Name</th></tr></thead><tbody><tr><td>&lt;b&gt;</td></tr></tbody></table>'
+    With ``figures`` and a ``name`` the figure is also kept there, for
+    :func:`write_html` to save as PNG and SVG beside the page.
     """
-    shown = [(c, h, f) for c, (h, f) in columns.items() if c in frame.columns]
-    head = "".join(
-        f"<th>{esc(h)}</th>" if f == "text" else f'<th class="num">{esc(h)}</th>'
-        for _, h, f in shown
-    )
-    rows = []
-    for record in frame[[c for c, _, _ in shown]].to_dict("records"):
-        cells = [
-            (
-                f'<td class="id">{esc(record[c])}</td>'
-                if c.endswith("_id")
-                else f"<td>{esc(record[c])}</td>"
-            )
-            if f == "text"
-            else f'<td class="num">{FORMATS[f](record[c])}</td>'
-            for c, _, f in shown
-        ]
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def figure_html(fig: Figure | None, alt: str, *, css_class: str = "chart") -> str:
-    """A figure as an inline base64 PNG ``<img>`` (empty text for None)."""
     if fig is None:
         return ""
-    data = base64.b64encode(figure_png(fig)).decode("ascii")
+    if figures is not None and name:
+        figures[name] = fig
+    data = base64.b64encode(figure_bytes(fig, "png")).decode("ascii")
     return f'<img class="{css_class}" alt="{esc(alt)}" src="data:image/png;base64,{data}">'
 
 
@@ -203,14 +142,14 @@ def _travel_table(data: ReportData) -> str:
         "average_after": (f"Average distance, period {data.periods} (m)", "number"),
         "worst_before": ("Longest trip, period 1 (m)", "number"),
         "worst_after": (f"Longest trip, period {data.periods} (m)", "number"),
-    })  # fmt: skip
+    }, "Travel distance by service, first and last period")  # fmt: skip
 
 
 def _site_names(data: ReportData) -> dict[str, str]:
     return dict(zip(data.sites["site_id"], data.sites["name"], strict=True))
 
 
-def _standard_sections(data: ReportData) -> list[Section]:
+def _standard_sections(data: ReportData, figures: dict[str, Figure] | None) -> list[Section]:
     out: list[Section] = []
     fig, approximated = estate_map(data)
     outline_note = (
@@ -220,23 +159,26 @@ def _standard_sections(data: ReportData) -> list[Section]:
     )  # fmt: skip
     out.append(Section("Map of the estate", (
         figure_html(fig, "Map of the estate: sites by decision, zones by travel change",
-                    css_class="map")
+                    css_class="map", name="map", figures=figures)
         + f'<p class="caption">Sites by decision. Zones shaded by the change in their average '
         f"travel distance from period 1 to period {data.periods} (blue: shorter, red: longer). "
         f"{outline_note}</p>"
     ), "map"))  # fmt: skip
     cash = data.cash_flow
-    out.append(Section("Cash flow", figure_html(charts.cash_flow_chart(data), "Cash flow chart")
+    out.append(Section("Cash flow", figure_html(charts.cash_flow_chart(data), "Cash flow chart",
+                                                  name="cash_flow", figures=figures)
         + table_html(cash, {
             "period": ("Period", "period"), "budget": ("Budget", "money"),
             "receipts": ("Receipts", "money"), "retained_receipts": ("Retained receipts", "money"),
             "capex": ("Capital spend", "money"), "backlog_spend": ("Backlog spend", "money"),
             "net": ("Net", "money"), "cumulative_position": ("Cumulative position", "money"),
-        }), "cash-flow"))  # fmt: skip
-    targets = figure_html(charts.targets_chart(data), "Receipts and homes against targets")
+        }, "Capital cash flow per period (GBP)"), "cash-flow"))  # fmt: skip
+    targets = figure_html(charts.targets_chart(data), "Receipts and homes against targets",
+                          name="targets", figures=figures)  # fmt: skip
     out.append(Section("Receipts and housing against targets", targets, "targets"))
     out.append(Section("Utilisation before and after",
-                       figure_html(charts.utilisation_chart(data), "Utilisation chart")
+                       figure_html(charts.utilisation_chart(data), "Utilisation chart",
+                                   name="utilisation", figures=figures)
                        + "<h3>Travel distance by service</h3>" + _travel_table(data),
                        "utilisation"))  # fmt: skip
     disposals = data.disposals
@@ -247,18 +189,19 @@ def _standard_sections(data: ReportData) -> list[Section]:
         "site_id": ("Site", "text"), "name": ("Name", "text"), "borough": ("Borough", "text"),
         "dispose_period": ("Period", "period"), "receipt": ("Receipt", "money"),
         "housing_units": ("Homes", "number"), "reason": ("Why", "text"),
-    }), "disposals"))  # fmt: skip
+    }, "Sites disposed, with the period, receipt, homes and reason"), "disposals"))  # fmt: skip
     built = data.built_projects.copy()
     if len(built):
         built["site_name"] = built["site_id"].map(_site_names(data))
-    body = figure_html(charts.projects_chart(data), "Projects built") if len(built) else (
+    body = figure_html(charts.projects_chart(data), "Projects built",
+                                              name="projects", figures=figures) if len(built) else (
         "<p>No project is built.</p>")  # fmt: skip
     out.append(Section("Projects built and when", body + table_html(built, {
         "project_id": ("Project", "text"), "site_id": ("Site", "text"),
         "site_name": ("Site name", "text"), "kind": ("Kind", "text"),
         "start_period": ("Starts", "period"), "ready_period": ("Ready", "period"),
         "capex": ("Capital cost", "money"),
-    }), "projects"))  # fmt: skip
+    }, "Projects built, with start and ready periods"), "projects"))  # fmt: skip
     if len(data.marriage_pairs):
         out.append(Section("Sites sold together", (
             "<p>Neighbouring sites sold in the same period fetch more together "
@@ -266,7 +209,7 @@ def _standard_sections(data: ReportData) -> list[Section]:
                 "site_a": ("Site", "text"), "site_b": ("With site", "text"),
                 "period": ("Period", "period"), "value_uplift": ("Extra receipt", "money"),
                 "housing_uplift": ("Extra homes", "number"),
-            })), "pairs"))  # fmt: skip
+            }, "Neighbouring sites sold together")), "pairs"))  # fmt: skip
     return out
 
 
@@ -284,11 +227,17 @@ def _no_solution_sections(data: ReportData) -> list[Section]:
         for c in shortfalls.columns:
             if pd.api.types.is_numeric_dtype(shortfalls[c]) and c != "period":
                 columns[c] = (c.replace("_", " ").capitalize(), "number")
-        body += table_html(shortfalls, columns)
+        body += table_html(shortfalls, columns, "How far each requirement is from being met")
     return [Section("Why there is no plan", body, "no-plan")]
 
 
-def render_html(data: ReportData, *, sections: Sequence[Section] = (), title: str = "") -> str:
+def render_html(
+    data: ReportData,
+    *,
+    sections: Sequence[Section] = (),
+    title: str = "",
+    figures: dict[str, Figure] | None = None,
+) -> str:
     """The report page as text.
 
     Parameters
@@ -296,10 +245,13 @@ def render_html(data: ReportData, *, sections: Sequence[Section] = (), title: st
     data : the plan's tables.
     sections : extra sections, appended after the standard ones. This is the place for
         "Alternatives" and "Fair access" sections.
-    title : page title (default: the instance name).
+    title : page title (default: "Estate plan: " and the instance's name).
+    figures : when given, receives the standard figures by name (``map``, ``cash_flow``...).
     """
     title = title or f"Estate plan: {data.name}"
-    standard = _standard_sections(data) if data.has_solution else _no_solution_sections(data)
+    standard = (
+        _standard_sections(data, figures) if data.has_solution else _no_solution_sections(data)
+    )
     # --- extra sections (alternatives, fair access, ...) are appended here ---
     every = [*standard, *sections]
     nav = "".join(f'<a href="#{s.id}">{esc(s.title)}</a>' for s in every)
@@ -318,7 +270,7 @@ def render_html(data: ReportData, *, sections: Sequence[Section] = (), title: st
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title>
-<style>{_CSS}</style>
+<style>{CSS}</style>
 </head>
 <body>
 <header>
@@ -364,6 +316,9 @@ def write_html(
     sections : extra :class:`Section` objects appended after the standard ones.
     title : page title.
 
+    The figures are also written as PNG and SVG (for slides) to the folder
+    ``<name>_figures`` beside the page, e.g. ``report_figures/map.svg``.
+
     Returns
     -------
     Path
@@ -375,8 +330,14 @@ def write_html(
     PosixPath('out/ncl/report.html')
     """
     data = ReportData.load(plan_or_folder, boroughs=boroughs)
-    text = render_html(data, sections=sections, title=title)
-    return _atomic_write(Path(path), text.encode("utf-8"))
+    figures: dict[str, Figure] = {}
+    text = render_html(data, sections=sections, title=title, figures=figures)
+    target = Path(path)
+    folder = target.with_name(f"{target.stem}_figures")
+    for name, fig in figures.items():
+        for fmt in ("png", "svg"):
+            _atomic_write(folder / f"{name}.{fmt}", figure_bytes(fig, fmt))
+    return _atomic_write(target, text.encode("utf-8"))
 
 
 def _atomic_write(path: Path, content: bytes) -> Path:
@@ -385,28 +346,3 @@ def _atomic_write(path: Path, content: bytes) -> Path:
     tmp.write_bytes(content)
     os.replace(tmp, path)
     return path
-
-
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;
-color:#1b1b1b;background:#f6f7f9;line-height:1.45}
-header{background:#12355b;color:#fff;padding:18px 32px 10px}
-header h1{margin:0 0 6px;font-size:26px}
-.status{margin:0 0 10px;font-size:14px;opacity:.95}
-nav a{color:#cfe3ff;margin-right:14px;font-size:13px;text-decoration:none}
-main{padding:8px 32px 40px;max-width:1300px}
-section{background:#fff;border-radius:8px;padding:14px 20px;margin:16px 0;
-box-shadow:0 1px 3px rgba(0,0,0,.08)}
-h2{font-size:20px;margin:4px 0 12px;color:#12355b}
-h3{font-size:15px;margin:16px 0 8px}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(270px,1fr));gap:12px}
-.card{border:1px solid #dde3ea;border-left:6px solid #8aa1b8;border-radius:6px;padding:10px 12px}
-.card.met{border-left-color:#2ca02c}.card.short{border-left-color:#d62728}
-.card .label{font-size:13px;color:#555}.card .value{font-size:24px;font-weight:600}
-.card .note{font-size:12px;color:#555}
-img.map,img.chart{max-width:100%;height:auto;display:block;margin:6px 0}
-.caption{font-size:12px;color:#555}
-table{border-collapse:collapse;width:100%;font-size:13px;margin:8px 0}
-th,td{border-bottom:1px solid #e3e7ec;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#eef2f6}td.num,th.num{text-align:right;white-space:nowrap}td.id{white-space:nowrap}
-"""

@@ -1,7 +1,9 @@
 """The estate map: sites by decision over borough outlines, zones shaded by travel change.
 
 Borough outlines come from the caller (an instance's ``boroughs.gpkg``, a ``boroughs``
-layer in ``plan.gpkg``, or ``--boroughs``). Without them the map *approximates* them:
+layer in ``plan.gpkg``, or ``--boroughs``), else from the packaged London boundaries
+(:mod:`estates_opt.io.boroughs`) when the plan's boroughs are London's. Otherwise the
+map *approximates* them:
 each zone point (or each site, when there are no zones) gets its Voronoi cell, the cells
 are clipped to the convex hull of all points buffered by :data:`HULL_BUFFER_M` and
 dissolved by borough. The approximation follows zone centroids, not legal boundaries;
@@ -14,16 +16,15 @@ import io
 
 import geopandas as gpd
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import shapely
+from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from estates_opt.io.boroughs import borough_names
 from estates_opt.report.data import CATEGORIES, ReportData
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "approximate_boroughs",
     "estate_extent",
     "estate_map",
+    "figure_bytes",
     "figure_png",
     "point_xy",
     "zone_cells",
@@ -127,7 +129,7 @@ def approximate_boroughs(data: ReportData) -> gpd.GeoDataFrame | None:
         return None
     cells = zone_cells(seeds, extent)
     outlines = cells.dissolve(by="borough", as_index=False)
-    outlines["borough_name"] = outlines["borough"]
+    outlines["borough_name"] = outlines["borough"].map(borough_names()).fillna(outlines["borough"])
     return outlines[["borough", "borough_name", "geometry"]]
 
 
@@ -136,18 +138,24 @@ def _dispose_colours(periods: int) -> list[tuple[float, float, float, float]]:
     return [cmap(0.88 * i / max(periods - 1, 1)) for i in range(periods)]
 
 
-def estate_map(data: ReportData, *, width_in: float = 11.0) -> tuple[Figure, bool]:
+def estate_map(
+    data: ReportData, *, width_in: float = 11.0, ax: Axes | None = None
+) -> tuple[Figure, bool]:
     """Draw the estate map; returns the figure and whether outlines were approximated.
 
     Zones are their Voronoi cells (clipped to the outlines' extent) shaded by the change
     in demand-weighted average travel distance from period 1 to the last period (blue:
     shorter, red: longer). Sites are markers by category; disposals are coloured by
-    their period.
+    their period. Draws on ``ax`` when given (a notebook's axes), else on a new figure.
     """
     approximated = data.boroughs is None
     boroughs = approximate_boroughs(data) if approximated else data.boroughs
     sites = data.sites[data.sites.geometry.notna() & ~data.sites.geometry.is_empty]
-    fig, ax = plt.subplots(figsize=(width_in, width_in * 0.82), layout="constrained")
+    if ax is None:
+        fig = Figure(figsize=(width_in, width_in * 0.82), layout="constrained")
+        ax = fig.subplots()
+    else:
+        fig = ax.get_figure()  # type: ignore[assignment]
     ax.set_aspect("equal")
     ax.set_axis_off()
     extent = estate_extent(data)
@@ -167,7 +175,7 @@ def estate_map(data: ReportData, *, width_in: float = 11.0) -> tuple[Figure, boo
             edgecolor="white", linewidth=0.3,
             missing_kwds={"color": "#eeeeee", "edgecolor": "white", "linewidth": 0.3},
         )  # fmt: skip
-        mappable = plt.cm.ScalarMappable(norm=norm, cmap="RdBu_r")
+        mappable = ScalarMappable(norm=norm, cmap="RdBu_r")
         bar = fig.colorbar(mappable, ax=ax, shrink=0.5, pad=0.01, alpha=0.55)
         bar.set_label("change in average travel distance, period 1 to last (m)")
     if boroughs is not None and not boroughs.empty:
@@ -221,8 +229,12 @@ def _handle(style: dict[str, object], label: str) -> Line2D:
 
 
 def figure_png(fig: Figure, *, dpi: int = 110) -> bytes:
-    """PNG bytes of a figure (the figure is closed)."""
+    """PNG bytes of a figure (drawn by its own Agg canvas; pyplot is never involved)."""
+    return figure_bytes(fig, "png", dpi=dpi)
+
+
+def figure_bytes(fig: Figure, fmt: str, *, dpi: int = 110) -> bytes:
+    """The figure as ``png`` or ``svg`` bytes."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
-    plt.close(fig)
+    fig.savefig(buffer, format=fmt, dpi=dpi, facecolor="white")
     return buffer.getvalue()

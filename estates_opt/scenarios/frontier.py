@@ -62,9 +62,11 @@ class Frontier:
             t = t.sort_values(column, ascending=False)
         return bool((np.diff(t["objective"].to_numpy()) <= 1e-6 * t["objective"].abs().max()).all())
 
-    def plot(self, path: str | Path) -> Path:
-        """Write the frontier chart (PNG or SVG by suffix); see :func:`plot_frontier`."""
-        return plot_frontier(self, path)
+    def plot(self, path: str | Path | None = None, *, ax: Any = None) -> Any:
+        """Draw the frontier on ``ax`` (a notebook's axes; new ones when None) and return
+        the axes, or with ``path`` write the chart (PNG or SVG by suffix) and return the path.
+        """
+        return plot_frontier(self, path, ax=ax)
 
 
 def _point(
@@ -294,16 +296,22 @@ def distance_frontier(
     )
 
 
-def plot_frontier(frontier: Frontier, path: str | Path) -> Path:
-    """Draw NPV (GBP m) against the frontier's metric and save it (matplotlib, Agg)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+def plot_frontier(frontier: Frontier, path: str | Path | None, *, ax: Any = None) -> Any:
+    """Draw NPV (GBP m) against the frontier's metric on ``ax`` or into the file ``path``.
+
+    With ``path`` the figure has its own Agg canvas (the notebook's backend is left
+    alone) and the path is returned; else the axes drawn on (pyplot's, when ``ax`` is None).
+    """
     from matplotlib.figure import Figure
 
     column, label = _AXIS[frontier.kind]
     table = frontier.table.sort_values(column)
-    figure = Figure(figsize=(7, 4.5))
-    FigureCanvasAgg(figure)
-    ax = figure.add_subplot()
+    if ax is None and path is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7, 4.5))
+    elif ax is None:
+        ax = Figure(figsize=(7, 4.5)).add_subplot()
     ax.plot(table[column], table["objective"] / 1e6, marker="o", drawstyle="default")
     for _, row in table.iterrows():
         ax.annotate(
@@ -317,7 +325,9 @@ def plot_frontier(frontier: Frontier, path: str | Path) -> Path:
     ax.set_ylabel("NPV (GBP m)")
     ax.set_title(f"Efficient frontier: NPV vs {label.split(' (')[0]}")
     ax.grid(alpha=0.3)
+    if path is None:
+        return ax
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120, bbox_inches="tight")
+    ax.get_figure().savefig(path, dpi=120, bbox_inches="tight")
     return path

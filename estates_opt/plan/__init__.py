@@ -93,6 +93,7 @@ class Plan:
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``."""
         out: dict[str, Any] = {
+            "instance": self.instance_name,
             "status": self.status.value,
             "objective": self.objective,
             "best_bound": self.best_bound,
@@ -119,6 +120,30 @@ class Plan:
         from estates_opt.report import write_html
 
         return write_html(self, path)
+
+    def plot(self, ax: Any = None) -> Any:
+        """Draw the report's estate map on matplotlib ``ax`` (new axes when None).
+
+        Needs the ``report`` extra; returns the axes.
+        """
+        from estates_opt.report import plot_plan
+
+        return plot_plan(self, ax)
+
+    def explore(self, **kwargs: Any) -> Any:
+        """An interactive map (folium, through geopandas' ``explore``) of the sites by decision.
+
+        Needs the ``maps`` extra; ``kwargs`` go to :meth:`geopandas.GeoDataFrame.explore`.
+        """
+        from estates_opt.report import explore_plan
+
+        return explore_plan(self, **kwargs)
+
+    def _repr_html_(self) -> str:
+        """The plan in a notebook: status, NPV, KPIs against targets, the top decisions."""
+        from estates_opt.plan.view import plan_html
+
+        return plan_html(self)
 
     def __repr__(self) -> str:
         gap = "-" if self.mip_gap is None else f"{self.mip_gap:.4%}"
