@@ -53,7 +53,10 @@ def _numbers(
     for pos in np.flatnonzero((text != "") & ~np.isfinite(values)):
         problems.append(
             Problem(
-                file, f"expected a number, got {text.iloc[pos]!r}.", row=pos + 1, column=label(name)
+                file,
+                f"expected a number, got {text.iloc[pos]!r}.",
+                row=int(pos) + 1,
+                column=label(name),
             )
         )
     return values

@@ -250,6 +250,7 @@ def load_boroughs(
         if not path.exists():
             raise InputError(Problem(str(path), "borough outlines file not found."))
         boroughs = gpd.read_file(path)
+    assert isinstance(boroughs, gpd.GeoDataFrame)
     frame = boroughs.copy()
     key = next((c for c in ("borough", "LAD22CD", "code", "name") if c in frame.columns), None)
     if key is None:

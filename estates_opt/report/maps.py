@@ -13,6 +13,7 @@ the map says so in its caption.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import geopandas as gpd
 import matplotlib
@@ -41,7 +42,7 @@ __all__ = [
 HULL_BUFFER_M = 1_000.0
 """Buffer (m) around the convex hull of the points when outlines are approximated."""
 
-STYLE: dict[str, dict[str, object]] = {
+STYLE: dict[str, dict[str, Any]] = {
     "retain": {"marker": "o", "color": "#4a4a4a", "s": 14},
     "invest": {"marker": "s", "color": "#1f77b4", "s": 40},
     "colocation": {"marker": "D", "color": "#17becf", "s": 44},
@@ -220,8 +221,8 @@ def estate_map(
     return fig, approximated
 
 
-def _handle(style: dict[str, object], label: str) -> Line2D:
-    size = float(style["s"]) ** 0.5  # type: ignore[arg-type]
+def _handle(style: dict[str, Any], label: str) -> Line2D:
+    size = float(style["s"]) ** 0.5
     return Line2D(
         [], [], linestyle="none", marker=style["marker"], markersize=size,
         markerfacecolor=style["color"], markeredgecolor="white", label=label,
