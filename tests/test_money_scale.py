@@ -23,7 +23,7 @@ import estates_opt as eo
 from estates_opt.backends.base import available_solvers
 from estates_opt.model.build import build_model
 from estates_opt.optimize.certify import BrokenPlan, earned
-from estates_opt.optimize.scaling import money_scale, scaled
+from estates_opt.optimize.scaling import objective_scale, row_scale, scaled
 from estates_opt.sources.orlib import orlib_cap_instance, read_orlib_cap
 from tests.generated import generated, times_money
 from tests.small import instance, site, zone
@@ -80,8 +80,9 @@ def test_a_budget_that_cannot_bind_does_not_set_the_money_scale(
     inst, _ = cap41
     plain = build_model(inst)
     unlimited = build_model(inst.with_scenario(capital_budget=1e15))
-    assert money_scale(scaled(unlimited, report=False)[0]) == 1.0  # already scaled
-    assert scaled(unlimited, report=False)[1] == scaled(plain, report=False)[1]
+    solver_copy, money = scaled(unlimited, report=False)
+    assert objective_scale(solver_copy) == row_scale(solver_copy) == 1.0  # already scaled
+    assert money == scaled(plain, report=False)[1]
     assert np.isinf(scaled(unlimited, report=False)[0].row_upper[unlimited.rows_of("cash")]).all()
 
 

@@ -1,10 +1,12 @@
 """Why an instance is infeasible: an elastic re-solve that measures each shortfall.
 
 Every requirement row (coverage, capacity, utilisation floor, service availability,
-cash, receipts and housing targets, locks) gets a non-negative slack column; the
-elastic model minimises the slacks, each weighted by one over the size of its
-requirement, so a shortfall of 5 homes on a 100-home target weighs like 5 % of cover.
-The slacks left at the optimum say how far each requirement is from being met.
+cash, receipts and housing targets, locks) that some plan could break gets a
+non-negative slack column measured as a share of its requirement (the slack's entry in
+the row is the size of the requirement), and the elastic model minimises their sum: a
+shortfall of 5 homes on a 100-home target weighs like 5 % of cover, and every slack
+stays a moderate number whatever the money. The slacks left at the optimum, times the
+size of their requirement, say how far each requirement is from being met.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from estates_opt.instance import Instance
 from estates_opt.model.arrays import FAMILY_CODE, ROW_FAMILIES, ModelArrays
 from estates_opt.optimize.options import MEASURE_GAP, with_gap
 from estates_opt.optimize.run import run_backend
+from estates_opt.optimize.scaling import activity_range
 
 __all__ = ["diagnose"]
 
@@ -41,24 +44,33 @@ _TOLERANCE = 1e-6
 
 
 def _elastic(model: ModelArrays) -> tuple[ModelArrays, np.ndarray, np.ndarray]:
-    """The model plus one slack per requirement row; returns it, the rows and the signs."""
+    """The model plus one slack per requirement row; returns it, the rows and the size
+    of each row's requirement (a slack of 1 is a shortfall of that size)."""
     elastic = np.isin(model.row_family, [FAMILY_CODE[f] for f in _ELASTIC])
     rows = np.flatnonzero(elastic)
+    # a bound no plan can reach (a budget of 1e15 meaning "no limit") needs no slack, and
+    # its weight of 1e-15 would fall below every tolerance of the solver
+    low, high = activity_range(model, rows)
+    can_bind = (np.isfinite(model.row_lower[rows]) & (model.row_lower[rows] > low)) | (
+        np.isfinite(model.row_upper[rows]) & (model.row_upper[rows] < high)
+    )
+    rows = rows[can_bind]
     # a row with a finite lower bound is helped by +slack, an upper-bound row by -slack
     sign = np.where(np.isfinite(model.row_lower[rows]), 1.0, -1.0)
     bound = np.where(sign > 0, model.row_lower[rows], model.row_upper[rows])
-    slack = sp.csr_array((sign, (rows, np.arange(len(rows)))), shape=(model.num_rows, len(rows)))
-    weight = 1.0 / np.maximum(1.0, np.abs(bound))
+    size = np.maximum(1.0, np.abs(bound))
+    entries = (sign * size, (rows, np.arange(len(rows))))
+    slack = sp.csr_array(entries, shape=(model.num_rows, len(rows)))
     bigger = dataclasses.replace(
         model,
-        cost=np.concatenate([np.zeros(model.num_cols), -weight]),
+        cost=np.concatenate([np.zeros(model.num_cols), -np.ones(len(rows))]),
         lower=np.concatenate([model.lower, np.zeros(len(rows))]),
         upper=np.concatenate([model.upper, np.full(len(rows), np.inf)]),
         integer=np.concatenate([model.integer, np.zeros(len(rows), dtype=bool)]),
         matrix=sp.hstack([model.matrix, slack], format="csr"),
         objective_offset=0.0,
     )
-    return bigger, rows, sign
+    return bigger, rows, size
 
 
 def diagnose(
@@ -69,7 +81,7 @@ def diagnose(
     Columns: ``requirement``, ``period``, ``site_id``, ``zone_id``, ``service``,
     ``borough``, ``short_by`` and ``unit``.
     """
-    elastic, rows, _ = _elastic(model)
+    elastic, rows, size = _elastic(model)
     result = run_backend(backend, elastic, with_gap(options, MEASURE_GAP), None)
     columns = [
         "requirement",
@@ -92,8 +104,9 @@ def diagnose(
             ],
             columns=columns,
         )
-    slack = result.solution[model.num_cols :]
-    short = np.flatnonzero(slack > _TOLERANCE)
+    share = result.solution[model.num_cols :]
+    short = np.flatnonzero(share > _TOLERANCE)
+    slack = share * size
     site_ids = instance.sites["site_id"].to_numpy()
     zone_ids = instance.zones["zone_id"].to_numpy()
     project_ids = instance.projects["project_id"].to_numpy()

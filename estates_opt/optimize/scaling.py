@@ -8,14 +8,14 @@ running cost next to a ten-billion-pound receipt) loses the small ones in round-
   the matrix, the objective and the finite bounds, and emits a
   :class:`~estates_opt.errors.DataWarning` when one of them spans more than
   :data:`TROUBLE_RATIO` or holds a number beyond :data:`HUGE`.
-- :func:`scaled` divides money (the objective, its offset and the ``cash`` and
-  ``receipts_target`` rows) by a power of ten so the solver sees moderate numbers
-  (thousands or millions of pounds rather than pounds). Only rows and the objective are
-  scaled, never columns, so the solution vector needs no change; multiply the objective
-  and bound the solver reports by the returned factor (:func:`unscale_result`) to get
-  pounds back.
+- :func:`scaled` first makes every money bound that can never bind infinite, then
+  divides the objective (and its offset) and the ``cash`` and ``receipts_target`` rows
+  each by a power of ten so the solver sees moderate numbers. Only rows and the objective
+  are scaled, never columns, so the solution vector needs no change; multiply the
+  objective and bound the solver reports by the returned factor (:func:`unscale_result`)
+  to get pounds back. The rule is in ``docs/decisions.md``.
 
-Wiring, in :func:`estates_opt.optimize.solve.solve`::
+Wiring, in :mod:`estates_opt.optimize.run`::
 
     solver_model, money = scaled(model)
     result = unscale_result(backend.solve(solver_model, options), money)
@@ -45,7 +45,8 @@ __all__ = [
     "activity_range",
     "check_money_range",
     "coefficient_report",
-    "money_scale",
+    "objective_scale",
+    "row_scale",
     "scaled",
     "unbinding_money_bounds",
     "unscale_result",
@@ -116,8 +117,11 @@ def coefficient_report(model: ModelArrays, *, warn: bool = True) -> dict[str, fl
     >>> report["cost_ratio"], report["matrix_ratio"]
     (10000000000.0, 2.0)
     """
+    # a row without a finite bound constrains nothing (solvers drop it): its entries do not count
+    bounded = np.flatnonzero(np.isfinite(model.row_lower) | np.isfinite(model.row_upper))
+    matrix = model.matrix if len(bounded) == model.num_rows else model.matrix[bounded]
     parts = {
-        "matrix": model.matrix.data,
+        "matrix": matrix.data,
         "cost": np.append(model.cost, model.objective_offset),
         "bounds": np.concatenate([model.row_lower, model.row_upper, model.lower, model.upper]),
     }
@@ -198,25 +202,32 @@ def _live_money(model: ModelArrays) -> tuple[np.ndarray, np.ndarray]:
     return entries, bounds[np.isfinite(bounds)]
 
 
-def money_scale(model: ModelArrays) -> float:
-    """The power of ten that brings the largest money magnitude into
-    ``[TARGET_MONEY, 10 * TARGET_MONEY)``.
+def _power_of_ten(high: float) -> int:
+    """The exponent e with ``high / 10**e`` in ``[TARGET_MONEY, 10 * TARGET_MONEY)``."""
+    return math.floor(math.log10(high / TARGET_MONEY))
 
-    Money is every objective coefficient and the entries and finite bounds of the
-    ``cash`` and ``receipts_target`` rows that can bind (see
-    :func:`unbinding_money_bounds`; pass a model through
-    :func:`without_unbinding_money_bounds` first). Small money is scaled up, so that an
-    estate written in thousands of pounds keeps its objective above the solvers'
-    absolute tolerances; large money is scaled down, capped so that the smallest non-zero
-    entry or bound of a money row stays at or above :data:`SMALLEST_MONEY`.
-    """
+
+def objective_scale(model: ModelArrays) -> float:
+    """The power of ten that brings the largest objective magnitude (coefficients and
+    offset) into ``[TARGET_MONEY, 10 * TARGET_MONEY)``: small money is scaled up, so that
+    an estate written in thousands of pounds keeps its objective above the solvers'
+    absolute tolerances, large money down."""
+    _, high = _span(np.append(model.cost, model.objective_offset))
+    return 1.0 if high == 0.0 else float(10.0 ** _power_of_ten(high))
+
+
+def row_scale(model: ModelArrays) -> float:
+    """The power of ten that brings the largest entry or finite bound of the ``cash`` and
+    ``receipts_target`` rows that can bind (see :func:`unbinding_money_bounds`; pass a
+    model through :func:`without_unbinding_money_bounds` first) into
+    ``[TARGET_MONEY, 10 * TARGET_MONEY)``; scaled down, it is capped so that the
+    smallest non-zero entry or bound stays at or above :data:`SMALLEST_MONEY`."""
     entries, bounds = _live_money(model)
-    values = np.concatenate([model.cost, [model.objective_offset], entries, bounds])
-    _, high = _span(values)
+    values = np.concatenate([entries, bounds])
+    low, high = _span(values)
     if high == 0.0:
         return 1.0
-    exponent = math.floor(math.log10(high / TARGET_MONEY))
-    low, _ = _span(np.concatenate([entries, bounds]))
+    exponent = _power_of_ten(high)
     if exponent > 0 and low > 0:
         exponent = max(0, min(exponent, math.floor(math.log10(low / SMALLEST_MONEY))))
     return float(10.0**exponent)
@@ -239,15 +250,19 @@ def check_money_range(model: ModelArrays) -> None:
 
 
 def scaled(model: ModelArrays, *, report: bool = True) -> tuple[ModelArrays, float]:
-    """The solver's copy of the model in money units it can resolve, and the factor.
+    """The solver's copy of the model in money units it can resolve, and the objective's
+    factor.
 
     Money bounds that can never bind are made infinite first
-    (:func:`without_unbinding_money_bounds`); then the objective, its offset and the
-    money rows (entries and bounds) are divided by :func:`money_scale`. Columns never
-    change, so a solution vector of the scaled model is a solution of the original with
-    the same decisions, and its objective times the factor is the original objective in
-    pounds. ``report`` runs :func:`coefficient_report` on the scaled model (what the
-    solver sees) and warns when it is still awkward.
+    (:func:`without_unbinding_money_bounds`). Then the objective and its offset are
+    divided by :func:`objective_scale`, and the money rows (entries and bounds) by
+    :func:`row_scale`: two factors, because a positive factor on the objective never
+    changes the optimal decisions and one on a row never changes which plans it allows,
+    and the objective need not be money (an elastic diagnosis minimises shortfalls).
+    Columns never change, so a solution vector of the scaled model is a solution of the
+    original with the same decisions; its objective times the returned factor is the
+    original objective. ``report`` runs :func:`coefficient_report` on the scaled model
+    (what the solver sees) and warns when it is still awkward.
 
     Parameters
     ----------
@@ -259,7 +274,7 @@ def scaled(model: ModelArrays, *, report: bool = True) -> tuple[ModelArrays, flo
     Returns
     -------
     (ModelArrays, float)
-        The scaled model (``model`` itself when nothing changes) and the factor.
+        The scaled model (``model`` itself when nothing changes) and the objective's factor.
 
     Raises
     ------
@@ -280,7 +295,7 @@ def scaled(model: ModelArrays, *, report: bool = True) -> tuple[ModelArrays, flo
     >>> money, small.cost.tolist(), small.row_upper.tolist()
     (100.0, [20000.0, -3000.0], [1000.0])
 
-    A budget of ``1e15`` ("no limit") can never bind: it no longer sets the scale.
+    A budget of ``1e15`` ("no limit") can never bind: it no longer sets any scale.
 
     >>> m.row_upper = np.array([1e15])
     >>> small, money = scaled(m)
@@ -289,23 +304,24 @@ def scaled(model: ModelArrays, *, report: bool = True) -> tuple[ModelArrays, flo
     """
     out = without_unbinding_money_bounds(model)
     check_money_range(out)
-    factor = money_scale(out)
-    if factor != 1.0:
-        rows = _money_rows(out)
-        row_factor = np.where(rows, 1.0 / factor, 1.0)
+    objective, rows = objective_scale(out), row_scale(out)
+    if rows != 1.0:
+        row_factor = np.where(_money_rows(out), 1.0 / rows, 1.0)
         matrix = out.matrix.tocsr(copy=True)
         matrix.data = matrix.data * np.repeat(row_factor, np.diff(matrix.indptr))
         out = dataclasses.replace(
             out,
-            cost=out.cost / factor,
-            objective_offset=out.objective_offset / factor,
             matrix=matrix,
             row_lower=out.row_lower * row_factor,
             row_upper=out.row_upper * row_factor,
         )
+    if objective != 1.0:
+        out = dataclasses.replace(
+            out, cost=out.cost / objective, objective_offset=out.objective_offset / objective
+        )
     if report:
         coefficient_report(out)
-    return out, factor
+    return out, objective
 
 
 def unscale_result(result: _R, factor: float) -> _R:
