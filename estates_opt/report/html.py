@@ -316,6 +316,7 @@ def render_html(data: ReportData, *, sections: Sequence[Section] = (), title: st
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="generator" content="estates_opt">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title>
 <style>{_CSS}</style>
@@ -380,11 +381,9 @@ def write_html(
 
 
 def _atomic_write(path: Path, content: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(content)
-    os.replace(tmp, path)
-    return path
+    from estates_opt.io.atomic import write_file  # exclusive, unpredictable temporary file
+
+    return write_file(path, content)
 
 
 _CSS = """

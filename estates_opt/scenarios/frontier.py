@@ -13,6 +13,7 @@ frontier NPV falls as the distance falls. Every point's plan is checked with
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ import pandas as pd
 
 from estates_opt.check import check
 from estates_opt.instance import Instance
+from estates_opt.io.atomic import write_file
 from estates_opt.model.build import build_model
 from estates_opt.scenarios.run import PlanRecord, cached_solve, instance_hash
 from estates_opt.scenarios.spec import apply_variant
@@ -317,7 +319,7 @@ def plot_frontier(frontier: Frontier, path: str | Path) -> Path:
     ax.set_ylabel("NPV (GBP m)")
     ax.set_title(f"Efficient frontier: NPV vs {label.split(' (')[0]}")
     ax.grid(alpha=0.3)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120, bbox_inches="tight")
-    return path
+    buffer = io.BytesIO()
+    kind = Path(path).suffix.lstrip(".").lower() or "png"
+    figure.savefig(buffer, format=kind, dpi=120, bbox_inches="tight")
+    return write_file(path, buffer.getvalue())
