@@ -113,6 +113,9 @@ import signal, sys
 import estates_opt.cli
 import estates_opt.io.plan_write as plan_write
 import estates_opt.cli.solve as cli_solve
+# Python's own SIGINT handler, even where this process inherited SIGINT ignored (a
+# background job of a non-interactive shell): the test is about that handler's path
+signal.signal(signal.SIGINT, signal.default_int_handler)
 where = sys.argv.pop(1)
 if where == "write":
     real = plan_write._csv

@@ -328,7 +328,7 @@ def atomic_file(path: str | os.PathLike[str], *, durable: bool = True) -> Iterat
         except BaseException as err:
             _remove(Path(tmp))
             if _is_write_failure(err):
-                raise _failed(target, err, kept=True) from err
+                raise _failed(target, err, kept=target.exists()) from err
             raise
 
 
@@ -365,7 +365,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
             os.replace(tmp, target)
         except BaseException as err:
             if _is_write_failure(err):
-                raise _failed(target, err, kept=True) from err
+                raise _failed(target, err, kept=target.exists()) from err
             raise
         finally:
             _remove(folder)
