@@ -129,9 +129,10 @@ def _parts_match(parts: Sequence[str], patterns: Sequence[str]) -> bool:
 def _files(folder: Path) -> Iterator[str]:
     """Every non-folder entry under ``folder`` (links not followed), relative, sorted."""
     for root, dirs, names in os.walk(folder):
-        dirs.sort()
         base = Path(root).relative_to(folder)
-        for name in sorted(names):
+        links = [d for d in dirs if Path(root, d).is_symlink()]  # listed, never entered
+        dirs[:] = sorted(d for d in dirs if d not in links)
+        for name in sorted([*names, *links]):
             yield (base / name).as_posix()
 
 
