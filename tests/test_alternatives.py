@@ -113,6 +113,7 @@ def test_write_alternatives(inst: eo.Instance, tmp_path: Path) -> None:
     alts = alternatives(inst, k=10, within=0.06)
     out = write_alternatives(alts, tmp_path / "alts")
     assert sorted(p.name for p in out.iterdir()) == [
+        ".estates_opt-output.json",  # the output marker (docs/decisions.md)
         "alt_01",
         "alt_02",
         "alt_03",

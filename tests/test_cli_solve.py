@@ -204,7 +204,13 @@ def test_existing_output_is_not_overwritten(
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "summary.json"]
     assert (out / "summary.json").read_text(encoding="utf-8") == '{"previous": true}\n'
     assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me\n"
-    # with --overwrite the folder is replaced by a complete plan
+    # --overwrite replaces only a previous plan: notes.txt was not written by solve
+    assert _solve(folder, "--out", out, "--overwrite") == 2
+    err = capsys.readouterr().err
+    assert "notes.txt" in err and "nothing was deleted" in err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "summary.json"]
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me\n"
+    # without it, the previous plan is replaced by a complete one
+    (out / "notes.txt").unlink()
     assert _solve(folder, "--out", out, "--overwrite") == 0
     assert json.loads((out / "summary.json").read_text())["status"] == "optimal"
-    assert not (out / "notes.txt").exists()

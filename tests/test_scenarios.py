@@ -281,9 +281,9 @@ def test_cli_sweep_uses_an_existing_scheduler(small, client, tmp_path):
     table = pd.read_csv(out / "sweep.csv")
     assert list(table["status"]) == ["optimal", "infeasible"]
     assert (out / "plans" / "housing_target=0" / "site_decisions.csv").exists()
-    again = main(
-        ["-q", "sweep", str(folder), "--out", str(out), "--scheduler", client.scheduler.address]
-    )
+    rerun = ["-q", "sweep", str(folder), "--out", str(out), "--scheduler", client.scheduler.address]
+    assert main(rerun) == 2  # a previous sweep is replaced only with --overwrite
+    again = main([*rerun, "--overwrite"])
     assert again == 0
     assert pd.read_csv(out / "sweep.csv")["cached"].all()
 

@@ -4,6 +4,12 @@ Each subcommand lives in its own module of this package with two functions,
 ``add_parser(subparsers)`` and ``run(args) -> int``; modules are found automatically
 and ``--help`` lists them in the order of :data:`ORDER` (others follow alphabetically).
 The CLI is the only layer that prints or exits.
+
+Exit codes shared by every command: 0 done, 1 an error that is not the input's (an
+output that could not be written part-way, e.g. a full disk; nothing was replaced),
+2 bad input or an output location that cannot be used (checked before any solving),
+130 interrupted (nothing was written). ``solve`` adds 3 and 4, ``sweep`` adds
+:data:`~estates_opt.cli.sweep.EXIT_FAILED_ROWS`.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from collections.abc import Sequence
 
 from estates_opt import __version__
 from estates_opt.errors import EstatesOptError, InputError
-from estates_opt.io.atomic import OutputExistsError
+from estates_opt.io.atomic import OutputError, OutputWriteError
 from estates_opt.status import EXIT_BAD_INPUT
 
 __all__ = ["main"]
@@ -79,11 +85,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    # Dask's own loggers: -q leaves only errors (local clusters follow, see dask_client)
+    if args.quiet:
+        for name in ("distributed", "dask"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     try:
         return int(args._run(args))
-    except (InputError, OutputExistsError) as err:
+    except (InputError, OutputError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OutputWriteError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_ERROR
     except EstatesOptError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR

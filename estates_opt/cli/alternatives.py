@@ -7,7 +7,7 @@ import sys
 
 from estates_opt.backends.base import SOLVERS
 from estates_opt.io import read_instance
-from estates_opt.io.atomic import ensure_writable
+from estates_opt.io.output_guard import output_folder
 from estates_opt.optimize.alternatives import alternatives, write_alternatives
 from estates_opt.status import Status
 
@@ -23,7 +23,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "cuts and re-solving. Writes alt_01/ ... (section 6 files each), "
             "alternatives.csv (sites disposed in every plan: core, in none, in some: open "
             "choice, with the NPV given up) and alternatives_summary.csv to OUT_DIR. Exit "
-            "codes: 0 plans found, 2 bad input, 3 infeasible, 4 no solution in time."
+            "codes: 0 plans found, 1 the files could not be written (OUT_DIR unchanged), "
+            "2 bad input or an OUT_DIR that cannot be used (checked before solving), "
+            "3 infeasible, 4 no solution in time."
         ),
     )
     parser.add_argument("instance", metavar="INSTANCE_DIR", help="instance folder")
@@ -49,7 +51,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--time-limit", type=float, default=None, metavar="SECONDS", help="limit per solve"
     )
     parser.add_argument(
-        "--overwrite", action="store_true", help="replace OUT_DIR if it already holds files"
+        "--overwrite",
+        action="store_true",
+        help="replace OUT_DIR when it holds previous alternatives (never other files)",
     )
     return parser
 
@@ -57,21 +61,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Read, enumerate, write; exit 0 when at least one plan was found."""
     instance = read_instance(args.instance)
-    ensure_writable(args.out, overwrite=args.overwrite)
-    alts = alternatives(
-        instance,
-        k=args.k,
-        within=args.within,
-        min_difference=args.min_difference,
-        solver=args.solver,
-        time_limit=args.time_limit,
-        mip_gap=args.mip_gap,
-    )
-    if not alts.plans:
-        print(f"no plan: {alts.reason}", file=sys.stderr)
-        infeasible = alts.reason == "the instance is infeasible"
-        return (Status.INFEASIBLE if infeasible else Status.NO_SOLUTION).exit_code
-    write_alternatives(alts, args.out, overwrite=args.overwrite)
+    kind, inputs = "alternatives", [args.instance]
+    with output_folder(args.out, kind, overwrite=args.overwrite, inputs=inputs):
+        alts = alternatives(
+            instance,
+            k=args.k,
+            within=args.within,
+            min_difference=args.min_difference,
+            solver=args.solver,
+            time_limit=args.time_limit,
+            mip_gap=args.mip_gap,
+        )
+        if not alts.plans:
+            print(f"no plan: {alts.reason}", file=sys.stderr)
+            infeasible = alts.reason == "the instance is infeasible"
+            return (Status.INFEASIBLE if infeasible else Status.NO_SOLUTION).exit_code
+        write_alternatives(alts, args.out, overwrite=args.overwrite)
     if not args.quiet:
         print(alts, file=sys.stderr)
         counts = alts.table["status"].value_counts()

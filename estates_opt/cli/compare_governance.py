@@ -6,11 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from estates_opt.cli.sweep import (
+from estates_opt.cli._scenario import (
     add_run_options,
     cache_dir,
     dask_options,
     progress_bar,
+    scenario_output,
     write_csv,
     write_json,
 )
@@ -43,35 +44,34 @@ def run(args: argparse.Namespace) -> int:
 
     instance = read_instance(args.instance)
     out = Path(args.out)
-    with progress_bar(args, "governance", None) as update:
-        result = compare_governance(
-            instance,
-            args.by,
-            cache_dir=cache_dir(args),
-            solver=args.solver,
-            mip_gap=args.mip_gap,
-            time_limit=args.time_limit,
-            progress=lambda done, total, row: update(done, total, row),
-            **dask_options(args),
-        )
-    write_csv(out / "groups.csv", result.groups)
-    write_csv(out / "cross_boundary.csv", result.cross_boundary)
-    write_csv(out / "cross_pairs.csv", result.cross_pairs)
-    write_csv(out / "decisions.csv", result.decisions)
-    write_json(
-        out / "summary.json",
-        {
+    with scenario_output(args, "governance") as target:
+        with progress_bar(args, "governance", None) as update:
+            result = compare_governance(
+                instance,
+                args.by,
+                cache_dir=cache_dir(args),
+                solver=args.solver,
+                mip_gap=args.mip_gap,
+                time_limit=args.time_limit,
+                progress=lambda done, total, row: update(done, total, row),
+                **dask_options(args),
+            )
+        cross = result.cross_boundary
+        summary = {
             "by": result.by,
             "gain": result.gain,
             "separate_feasible": result.separate_feasible,
             "joint_from_union": result.joint_from_union,
             "message": result.message,
-            "cross_boundary_demand_m2": float(result.cross_boundary["demand_m2"].sum())
-            if not result.cross_boundary.empty
-            else 0.0,
+            "cross_boundary_demand_m2": float(cross["demand_m2"].sum()) if not cross.empty else 0.0,
             "cross_boundary_pairs": len(result.cross_pairs),
-        },
-    )
+        }
+        with target.write() as tmp:
+            write_csv(tmp / "groups.csv", result.groups)
+            write_csv(tmp / "cross_boundary.csv", cross)
+            write_csv(tmp / "cross_pairs.csv", result.cross_pairs)
+            write_csv(tmp / "decisions.csv", result.decisions)
+            write_json(tmp / "summary.json", summary)
     if not args.quiet:
         print(result.groups.to_string(index=False), file=sys.stderr)
         if result.message:

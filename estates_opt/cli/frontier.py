@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from estates_opt.cli.sweep import add_run_options, cache_dir, progress_bar, write_csv
+from estates_opt.cli._scenario import (
+    add_run_options,
+    cache_dir,
+    progress_bar,
+    scenario_output,
+    write_csv,
+    write_plan_tables,
+)
 from estates_opt.io import read_instance
 
 
@@ -41,34 +48,39 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    """Trace, check, plot, write."""
+    """Check OUT_DIR, trace, check the plans, plot, write the folder whole."""
     from estates_opt.scenarios.frontier import distance_frontier, housing_frontier
 
     instance = read_instance(args.instance)
     out = Path(args.out)
     kinds = ["housing", "distance"] if args.against == "both" else [args.against]
-    for kind in kinds:
-        trace = housing_frontier if kind == "housing" else distance_frontier
-        step_key = "step" if kind == "housing" else "step_m"
-        with progress_bar(args, f"frontier ({kind})", None) as update:
-            frontier = trace(
-                instance,
-                points=args.points,
-                max_points=args.max_points,
-                solver=args.solver,
-                mip_gap=args.mip_gap,
-                time_limit=args.time_limit,
-                cache_dir=cache_dir(args),
-                progress=lambda i, row: update(i, None, row),
-                **{step_key: args.step},
-            )
-        write_csv(out / f"frontier_{kind}.csv", frontier.table)
-        if not frontier.table.empty:
-            frontier.plot(out / f"frontier_{kind}.png")
-        for point, record in zip(frontier.table["point"], frontier.plans, strict=True):
-            folder = out / f"plans_{kind}" / f"point_{point:02d}"
-            for attr in ("site_decisions", "project_decisions", "assignments", "marriage_pairs"):
-                write_csv(folder / f"{attr}.csv", getattr(record, attr))
+    with scenario_output(args, "frontier") as target:
+        frontiers = {}
+        for kind in kinds:
+            trace = housing_frontier if kind == "housing" else distance_frontier
+            step_key = "step" if kind == "housing" else "step_m"
+            with progress_bar(args, f"frontier ({kind})", None) as update:
+                frontiers[kind] = trace(
+                    instance,
+                    points=args.points,
+                    max_points=args.max_points,
+                    solver=args.solver,
+                    mip_gap=args.mip_gap,
+                    time_limit=args.time_limit,
+                    cache_dir=cache_dir(args),
+                    progress=lambda i, row: update(i, None, row),
+                    **{step_key: args.step},
+                )
+        with target.write() as tmp:
+            for kind, frontier in frontiers.items():
+                write_csv(tmp / f"frontier_{kind}.csv", frontier.table)
+                if not frontier.table.empty:
+                    frontier.plot(tmp / f"frontier_{kind}.png")
+                points = zip(frontier.table["point"], frontier.plans, strict=True)
+                for point, record in points:
+                    write_plan_tables(tmp / f"plans_{kind}" / f"point_{point:02d}", record)
+    code = 0
+    for kind, frontier in frontiers.items():
         if not args.quiet:
             print(
                 f"{kind}: {len(frontier.table)} points ({frontier.dropped} dominated "
@@ -78,5 +90,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"  written    {out / f'frontier_{kind}.csv'}", file=sys.stderr)
         if not frontier.table["check_ok"].all():
             print("error: a frontier plan failed the plan check", file=sys.stderr)
-            return 1
-    return 0
+            code = 1
+    return code

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from estates_opt.errors import EstatesOptError
+from estates_opt.io.output_guard import output_files, read_marker, record_files
 from estates_opt.progress import Progress
 
 
@@ -21,7 +22,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "self-contained HTML report (headline KPIs against targets, a map of the estate, "
             "cash flow, targets, utilisation, disposals with reasons, projects built) and an "
             "Excel workbook (summary, sites, projects, cash flow, assignments summary). "
-            "The page opens offline: every image and style is inside the file."
+            "The page opens offline: every image and style is inside the file. A report "
+            "file replaces only a report file estates_opt wrote (never another file, never "
+            "in an instance folder). Exit codes: 0 written, 1 a file could not be written "
+            "(e.g. a full disk; nothing was replaced), 2 OUT_DIR is not a valid plan folder "
+            "(the message names the file and key) or an output cannot be written there."
         ),
         epilog=("example: estates-opt solve data/ncl_pilot --out out/ && estates-opt report out/"),
     )
@@ -54,17 +59,32 @@ def run(args: argparse.Namespace) -> int:
     if not getattr(args, "verbose", False):  # GDAL's "Created N records" lines are noise here
         logging.getLogger("pyogrio").setLevel(logging.WARNING)
     quiet, verbose = getattr(args, "quiet", False), getattr(args, "verbose", False)
+    html = Path(args.html) if args.html else out / "report.html"
+    excel = None if args.no_excel else Path(args.excel) if args.excel else out / "plan.xlsx"
+    gpkg = Path(args.gpkg) if args.gpkg else None
+    targets = [p for p in (html, excel, gpkg) if p is not None]
     written: list[Path] = []
     with Progress(quiet=quiet, verbose=verbose) as progress:
         with progress.phase("reading"):
             data = ReportData.from_folder(out, boroughs=args.boroughs)
-        with progress.phase("writing"):
-            written.append(write_html(data, args.html or out / "report.html"))
-            if not args.no_excel:
-                written.append(write_excel(data, args.excel or out / "plan.xlsx"))
-            if args.gpkg:
-                written.append(write_geopackage(data, args.gpkg))
+        with output_files(targets), progress.phase("writing"):
+            written.append(write_html(data, html))
+            if excel is not None:
+                written.append(write_excel(data, excel))
+            if gpkg is not None:
+                written.append(write_geopackage(data, gpkg))
+            _record(written)
     if not quiet:
         for path in written:
             print(f"written {path}", file=sys.stderr)
     return 0
+
+
+def _record(written: list[Path]) -> None:
+    """Add report files written into an output folder to that folder's marker."""
+    by_folder: dict[Path, list[str]] = {}
+    for path in written:
+        by_folder.setdefault(path.parent, []).append(path.name)
+    for folder, names in by_folder.items():
+        if read_marker(folder) is not None:
+            record_files(folder, names)

@@ -9,6 +9,7 @@ from typing import Any
 
 from estates_opt.datasets import load_sample, sample_names
 from estates_opt.io import write_instance
+from estates_opt.io.output_guard import output_folder
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("name", choices=sample_names(), help="sample estate")
     parser.add_argument("--out", type=Path, required=True, help="folder to write")
-    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty folder")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a folder holding nothing but instance files (never other files)",
+    )
     parser.add_argument(
         "--shared", type=Path, default=None,
         help="rebuild from this shared/data folder instead of the committed copy",
@@ -32,12 +37,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Write the sample; returns the exit code."""
-    if args.shared is not None:
-        from estates_opt.datasets import build_sample
+    inputs = [args.shared] if args.shared is not None else []
+    with output_folder(args.out, "instance", overwrite=args.overwrite, inputs=inputs):
+        if args.shared is not None:
+            from estates_opt.datasets import build_sample
 
-        instance = build_sample(args.name, args.shared)
-    else:
-        instance = load_sample(args.name)
-    path = write_instance(instance, args.out, overwrite=args.overwrite)
+            instance = build_sample(args.name, args.shared)
+        else:
+            instance = load_sample(args.name)
+        path = write_instance(instance, args.out, overwrite=args.overwrite)
     log.info("wrote %s: %r", path, instance)
     return 0

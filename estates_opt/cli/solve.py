@@ -6,12 +6,10 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from estates_opt.backends.base import SOLVERS
-from estates_opt.errors import InputError, Problem
 from estates_opt.io import read_instance
-from estates_opt.io.atomic import ensure_writable
+from estates_opt.io.output_guard import output_folder
 from estates_opt.io.plan_write import write_plan
 from estates_opt.optimize.solve import solve
 from estates_opt.progress import Progress
@@ -34,16 +32,6 @@ def _at_least(minimum: float, kind: type = float) -> Callable[[str], float]:
     return parse
 
 
-def _separate_folders(instance: str, out: str) -> None:
-    """Refuse an output folder that is, or contains, the instance folder."""
-    source, target = Path(instance).resolve(), Path(out).resolve()
-    if source == target or target in source.parents:
-        raise InputError(
-            Problem("--out", f"expected a folder outside the instance folder, got {out!r}: "
-                    "writing there would replace the instance.")
-        )  # fmt: skip
-
-
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``solve``."""
     parser = subparsers.add_parser(
@@ -52,8 +40,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=(
             "Optimise an instance folder (MODEL.md) and write summary.json, "
             "site_decisions.csv, project_decisions.csv, assignments.csv and "
-            "marriage_pairs.csv to OUT_DIR. Exit codes: 0 solved (optimal or feasible), "
-            "2 bad input, 3 infeasible (diagnosis written), 4 no solution within the time limit."
+            "marriage_pairs.csv to OUT_DIR. OUT_DIR must be new, empty or a previous plan "
+            "(replaced with --overwrite); it is checked before solving. Exit codes: 0 solved "
+            "(optimal or feasible), 1 the plan could not be written (e.g. a full disk; OUT_DIR "
+            "is unchanged), 2 bad input or an OUT_DIR that cannot be used, 3 infeasible "
+            "(diagnosis written), 4 no solution within the time limit."
         ),
     )
     parser.add_argument(
@@ -89,35 +80,36 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--solver-log", action="store_true", help="show the solver's own log")
     parser.add_argument(
-        "--overwrite", action="store_true", help="replace OUT_DIR if it already holds files"
+        "--overwrite",
+        action="store_true",
+        help="replace OUT_DIR when it holds a previous plan (never a folder with other files)",
     )
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    """Read, solve, write; the exit code follows the plan's status."""
+    """Read, check OUT_DIR (and lock it), solve, write; the exit code follows the status."""
     with Progress(quiet=args.quiet, verbose=args.verbose) as progress:
         with progress.phase("reading"):
-            _separate_folders(args.instance, args.out)
             instance = read_instance(args.instance)
-            ensure_writable(args.out, overwrite=args.overwrite)
         log.info("read %r", instance)
-        with progress.phase("solving") as phase:
-            plan = solve(
-                instance,
-                solver=args.solver,
-                mip_gap=args.mip_gap,
-                time_limit=args.time_limit,
-                threads=args.threads,
-                log_solver=args.solver_log,
-                lagrangian={"auto": None, "on": True, "off": False}[args.lagrangian],
-                on_progress=lambda best, bound, gap: phase.update(
-                    incumbent=best, bound=bound, gap=gap
-                ),
-            )
-            phase.update(incumbent=plan.objective, bound=plan.best_bound, gap=plan.mip_gap)
-        with progress.phase("writing"):
-            write_plan(plan, args.out, overwrite=args.overwrite)
+        with output_folder(args.out, "plan", overwrite=args.overwrite, inputs=[args.instance]):
+            with progress.phase("solving") as phase:
+                plan = solve(
+                    instance,
+                    solver=args.solver,
+                    mip_gap=args.mip_gap,
+                    time_limit=args.time_limit,
+                    threads=args.threads,
+                    log_solver=args.solver_log,
+                    lagrangian={"auto": None, "on": True, "off": False}[args.lagrangian],
+                    on_progress=lambda best, bound, gap: phase.update(
+                        incumbent=best, bound=bound, gap=gap
+                    ),
+                )
+                phase.update(incumbent=plan.objective, bound=plan.best_bound, gap=plan.mip_gap)
+            with progress.phase("writing"):
+                write_plan(plan, args.out, overwrite=args.overwrite)
     if not args.quiet:
         print(plan, file=sys.stderr)
         print(f"  written    {args.out}", file=sys.stderr)

@@ -9,11 +9,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from estates_opt.cli.sweep import (
+from estates_opt.cli._scenario import (
     add_run_options,
     cache_dir,
     dask_options,
     progress_bar,
+    scenario_output,
     write_csv,
     write_json,
 )
@@ -87,47 +88,49 @@ def run(args: argparse.Namespace) -> int:
     total = (args.samples + 1) + (0 if args.no_regret else args.samples)
     offset = [0, 0]
 
-    with progress_bar(args, "uncertainty", total) as update:
+    with scenario_output(args, "uncertainty") as target:
+        with progress_bar(args, "uncertainty", total) as update:
 
-        def progress(done: int, count: int, row: Any) -> None:
-            if done == 1 and offset[1]:
-                offset[0] += offset[1]
-            offset[1] = count if done == count else offset[1]
-            update(offset[0] + done, total, row)
+            def progress(done: int, count: int, row: Any) -> None:
+                if done == 1 and offset[1]:
+                    offset[0] += offset[1]
+                offset[1] = count if done == count else offset[1]
+                update(offset[0] + done, total, row)
 
-        result = monte_carlo(
-            instance,
-            distributions,
-            samples=args.samples,
-            seed=args.seed,
-            robust_share=args.robust_share,
-            regret=not args.no_regret,
-            cache_dir=cache_dir(args),
-            solver=args.solver,
-            mip_gap=args.mip_gap,
-            time_limit=args.time_limit,
-            progress=progress,
-            **dask_options(args),
-        )
-    write_csv(out / "samples.csv", result.samples)
-    write_csv(out / "sites.csv", result.sites)
-    regret = result.samples["regret"].dropna()
-    summary = {
-        "samples": args.samples,
-        "seed": args.seed,
-        "distributions": distributions,
-        "robust_share": args.robust_share,
-        "robust_disposals": result.robust_disposals,
-        "base_objective": result.base.objective if result.base else None,
-        "statuses": result.samples["status"].value_counts().to_dict(),
-        "base_infeasible_samples": int((result.samples["base_feasible"] == False).sum()),  # noqa: E712
-        "regret": {
-            "mean": float(regret.mean()) if len(regret) else None,
-            "p90": float(regret.quantile(0.9)) if len(regret) else None,
-            "max": float(regret.max()) if len(regret) else None,
-        },
-    }
-    write_json(out / "summary.json", summary)
+            result = monte_carlo(
+                instance,
+                distributions,
+                samples=args.samples,
+                seed=args.seed,
+                robust_share=args.robust_share,
+                regret=not args.no_regret,
+                cache_dir=cache_dir(args),
+                solver=args.solver,
+                mip_gap=args.mip_gap,
+                time_limit=args.time_limit,
+                progress=progress,
+                **dask_options(args),
+            )
+        regret = result.samples["regret"].dropna()
+        summary = {
+            "samples": args.samples,
+            "seed": args.seed,
+            "distributions": distributions,
+            "robust_share": args.robust_share,
+            "robust_disposals": result.robust_disposals,
+            "base_objective": result.base.objective if result.base else None,
+            "statuses": result.samples["status"].value_counts().to_dict(),
+            "base_infeasible_samples": int((result.samples["base_feasible"] == False).sum()),  # noqa: E712
+            "regret": {
+                "mean": float(regret.mean()) if len(regret) else None,
+                "p90": float(regret.quantile(0.9)) if len(regret) else None,
+                "max": float(regret.max()) if len(regret) else None,
+            },
+        }
+        with target.write() as tmp:
+            write_csv(tmp / "samples.csv", result.samples)
+            write_csv(tmp / "sites.csv", result.sites)
+            write_json(tmp / "summary.json", summary)
     if not args.quiet:
         print(
             f"robust disposals (>= {args.robust_share:.0%} of samples): "

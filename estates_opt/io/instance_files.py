@@ -21,7 +21,7 @@ import pyogrio.errors
 
 from estates_opt.errors import InputError, Problem
 from estates_opt.instance import Instance, validate_instance_frames
-from estates_opt.io.atomic import atomic_folder
+from estates_opt.io.output_guard import atomic_folder
 from estates_opt.io.scenario_file import read_scenario, scenario_to_toml
 from estates_opt.scenario import SCENARIO_FILE
 from estates_opt.schema import PROJECTS, SITES, TRAVEL, ZONES, Table
@@ -236,7 +236,7 @@ def write_instance(
     path
         The folder to create.
     overwrite
-        Replace an existing non-empty folder.
+        Replace an existing non-empty folder that holds nothing but instance files.
 
     Returns
     -------
@@ -246,11 +246,11 @@ def write_instance(
     Raises
     ------
     OutputExistsError
-        ``path`` is a non-empty folder (or a file) and ``overwrite`` is false (a
-        ``FileExistsError``).
+        ``path`` is a non-empty folder (or a file) and ``overwrite`` is false, or it
+        holds a file that is not an instance file (a ``FileExistsError``).
     """
     target = Path(path)
-    with atomic_folder(target, overwrite=overwrite) as tmp:
+    with atomic_folder(target, kind="instance", overwrite=overwrite) as tmp:
         _write_table(instance.sites, SITES, tmp)
         _write_table(instance.zones, ZONES, tmp)
         _write_csv(instance.projects, PROJECTS, tmp / "projects.csv")

@@ -10,6 +10,8 @@ with NaN for blanks; the ``period`` columns of ``assignments.csv`` and
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ import pandas as pd
 
 from estates_opt.errors import InputError, Problem
 
-__all__ = ["PLAN_FILES", "PlanFiles", "read_plan_files"]
+__all__ = ["PLAN_FILES", "PlanFiles", "read_plan_files", "summary_problems"]
 
 #: file name -> (id columns read as text, numeric columns, required columns)
 PLAN_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
@@ -46,6 +48,21 @@ PLAN_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] 
 }
 _SUMMARY = "summary.json"
 _NO_DECISIONS = ("infeasible", "no_solution")
+_STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
+#: summary keys holding a number or null; the KPIs among them are checked when present
+_NUMBERS = ("objective", "best_bound", "mip_gap")
+_KPI_NUMBERS = (
+    "receipts", "receipts_target", "housing_units", "housing_target", "sites_disposed",
+    "floor_area_released_m2", "projects_built", "capex", "running_cost_saving_per_year",
+    "backlog_avoided", "marriage_pairs", "utilisation_before", "utilisation_after",
+    "colocated_hubs",
+)  # fmt: skip
+_TEXT = ("solver", "message", "instance")
+_OBJECTS = ("timings", "model_size")
+
+
+class _NonFinite(str):
+    """A NaN or Infinity read from JSON (kept to name its key in the error)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,7 +142,8 @@ def read_plan_files(path: str | Path) -> PlanFiles:
 
 def _read_summary(folder: Path) -> dict[str, Any]:
     try:
-        data = json.loads((folder / _SUMMARY).read_bytes().decode("utf-8-sig"))
+        text = (folder / _SUMMARY).read_bytes().decode("utf-8-sig")
+        data = json.loads(text, parse_constant=_NonFinite)
     except FileNotFoundError as err:
         raise InputError(Problem(_SUMMARY, f"file not found in {folder}.")) from err
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -134,7 +152,110 @@ def _read_summary(folder: Path) -> dict[str, Any]:
         ) from err
     if not isinstance(data, dict):
         raise InputError(Problem(_SUMMARY, f"expected a JSON object, got {type(data).__name__}."))
+    problems = summary_problems(data)
+    if problems:
+        raise InputError(problems)
     return data
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _got(value: Any) -> str:
+    if isinstance(value, _NonFinite):
+        return str(value)
+    text = json.dumps(value) if not isinstance(value, float) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _non_finite(value: Any, key: str) -> Iterator[Problem]:
+    if isinstance(value, _NonFinite):
+        yield Problem(_SUMMARY, f"key '{key}': expected a finite number or null, got {value}.")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _non_finite(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _non_finite(v, f"{key}[{i}]")
+
+
+def summary_problems(summary: dict[str, Any]) -> list[Problem]:
+    """What is wrong with the content of a ``summary.json`` (empty when nothing is).
+
+    Checked: ``status`` is one of the four statuses; ``objective``, ``best_bound`` and
+    ``mip_gap`` are finite numbers or null (``objective`` a number when the plan has
+    decisions); an ``optimal`` or ``feasible`` plan has a non-empty ``kpis`` object whose
+    known numeric KPIs are finite numbers or null; text and object keys have their types;
+    no NaN or Infinity anywhere. Unknown keys are allowed.
+    """
+    problems = list(_non_finite(summary, ""))
+    if problems:
+        return problems
+
+    def bad(key: str, expected: str) -> None:
+        problems.append(
+            Problem(_SUMMARY, f"key '{key}': expected {expected}, got {_got(summary_get(key))}.")
+        )
+
+    def summary_get(key: str) -> Any:
+        value: Any = summary
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+
+    status = summary.get("status")
+    if "status" not in summary:
+        problems.append(
+            Problem(_SUMMARY, f"key 'status' is missing; expected one of {', '.join(_STATUSES)}.")
+        )
+    elif status not in _STATUSES:
+        bad("status", f"one of {', '.join(_STATUSES)}")
+    for key in _NUMBERS:
+        value = summary.get(key)
+        if value is not None and not _is_number(value):
+            bad(key, "a number or null")
+    if _is_number(summary.get("mip_gap")) and summary["mip_gap"] < 0:
+        bad("mip_gap", "a number >= 0 or null")
+    for key in _TEXT:
+        if summary.get(key) is not None and not isinstance(summary[key], str):
+            bad(key, "text")
+    for key in _OBJECTS:
+        if key in summary and not isinstance(summary[key], dict):
+            bad(key, "an object")
+    if "shortfalls" in summary and not (
+        isinstance(summary["shortfalls"], list)
+        and all(isinstance(row, dict) for row in summary["shortfalls"])
+    ):
+        bad("shortfalls", "a list of objects")
+    solved = status in ("optimal", "feasible")
+    if solved and not _is_number(summary.get("objective")):
+        bad("objective", f"a number for a plan with status {status}")
+    kpis = summary.get("kpis")
+    if "kpis" not in summary:
+        if solved:
+            problems.append(
+                Problem(
+                    _SUMMARY,
+                    f"key 'kpis' is missing; a plan with status {status} has its KPIs there.",
+                )
+            )
+    elif not isinstance(kpis, dict):
+        bad("kpis", "an object")
+    elif solved and not kpis:
+        bad("kpis", f"the KPIs of a plan with status {status}")
+    else:
+        for key in _KPI_NUMBERS:
+            value = kpis.get(key)
+            if value is not None and not _is_number(value):
+                bad(f"kpis.{key}", "a number or null")
+        cash = kpis.get("cash_position")
+        if cash is not None and not (isinstance(cash, list) and all(map(_is_number, cash))):
+            bad("kpis.cash_position", "a list of numbers")
+        for key in ("travel_first_period", "travel_last_period", "npv_terms"):
+            if kpis.get(key) is not None and not isinstance(kpis[key], dict):
+                bad(f"kpis.{key}", "an object")
+    return problems
 
 
 def _read_table(folder: Path, name: str, optional: bool) -> pd.DataFrame:

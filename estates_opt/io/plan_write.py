@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from estates_opt.io.atomic import atomic_folder
+from estates_opt.io.output_guard import atomic_folder
 
 if TYPE_CHECKING:
     from estates_opt.plan import Plan
@@ -49,9 +49,11 @@ def write_plan(plan: Plan, path: str | os.PathLike[str], *, overwrite: bool = Fa
     GIS and the report, and, when infeasible, ``shortfalls.csv``) into ``path``.
 
     The folder is built beside ``path`` and renamed into place, so it is never
-    half-written; an existing non-empty folder is replaced only with ``overwrite=True``.
+    half-written; it carries the output marker (:mod:`estates_opt.io.output_guard`). An
+    existing non-empty folder is replaced only with ``overwrite=True`` and only when it
+    holds nothing but a previous plan (else :class:`~estates_opt.io.atomic.OutputError`).
     """
-    with atomic_folder(path, overwrite=overwrite) as tmp:
+    with atomic_folder(path, kind="plan", overwrite=overwrite) as tmp:
         summary = json.dumps(_json_ready(plan.summary()), indent=2, allow_nan=False)
         (tmp / "summary.json").write_text(summary + "\n", encoding="utf-8")
         utilisation = [f"utilisation_p{t}" for t in range(1, plan.periods + 1)]

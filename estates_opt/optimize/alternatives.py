@@ -43,7 +43,7 @@ from estates_opt.check import check
 from estates_opt.equity import equity_rules
 from estates_opt.errors import EstatesOptError
 from estates_opt.instance import Instance
-from estates_opt.io.atomic import atomic_folder
+from estates_opt.io.output_guard import atomic_folder
 from estates_opt.io.plan_write import write_plan
 from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.build import build_model
@@ -292,7 +292,7 @@ def write_alternatives(
     """Write ``alt_01/`` ... (MODEL.md section 6 files each), ``alternatives.csv`` (the
     core / open-choice table) and ``alternatives_summary.csv`` into ``out_dir``, atomically.
     """
-    with atomic_folder(out_dir, overwrite=overwrite) as tmp:
+    with atomic_folder(out_dir, kind="alternatives", overwrite=overwrite) as tmp:
         for j, plan in enumerate(alts.plans):
             write_plan(plan, tmp / f"alt_{j + 1:02d}")
         alts.table.to_csv(tmp / "alternatives.csv", index=False, lineterminator="\n")

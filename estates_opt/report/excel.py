@@ -25,6 +25,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from estates_opt.io.atomic import atomic_file
+from estates_opt.io.output_guard import GENERATOR
 from estates_opt.report.data import CATEGORIES, ReportData
 
 if TYPE_CHECKING:
@@ -159,6 +161,7 @@ def write_excel(
     """
     data = ReportData.load(plan_or_folder)
     wb = Workbook()
+    wb.properties.creator = GENERATOR  # how 'report' recognises its own workbook
     ws = wb.active
     assert ws is not None
     ws.title = "summary"
@@ -186,8 +189,6 @@ def write_excel(
     for title, frame in {**sheets, **(extra_sheets or {})}.items():
         _put_table(wb.create_sheet(title[:31]), _plain(frame))
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, target)
+    with atomic_file(target) as handle:
+        wb.save(handle)
     return target

@@ -17,8 +17,6 @@ Layers (EPSG:27700):
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from estates_opt.io.atomic import atomic_path
+from estates_opt.io.output_guard import GENERATOR
 from estates_opt.report.data import CATEGORIES, ReportData
 from estates_opt.report.maps import (
     approximate_boroughs,
@@ -121,19 +121,16 @@ def write_geopackage(
         if lines is not None and len(lines):
             layers["assignments_last_period"] = lines
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        tmp = folder / target.name
+    if not layers:
+        layers["empty"] = gpd.GeoDataFrame(
+            {"note": ["no geometry in this plan"]}, geometry=[None], crs=27700
+        )
+    mark = {"dataset_metadata": {"generator": GENERATOR}}  # how 'report' knows its own file
+    with atomic_path(target) as tmp:
         for name, frame in layers.items():
             frame = _for_gpkg(frame)
             if frame.crs is None:
                 frame = frame.set_crs(27700)
-            frame.to_file(tmp, layer=name, driver="GPKG")
-        if not layers:
-            gpd.GeoDataFrame({"note": ["no geometry in this plan"]}, geometry=[None],
-                             crs=27700).to_file(tmp, layer="empty", driver="GPKG")  # fmt: skip
-        os.replace(tmp, target)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+            frame.to_file(tmp, layer=name, driver="GPKG", **mark)
+            mark = {}
     return target

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from estates_opt.io.atomic import write_file
 from estates_opt.plan import total_seconds
 from estates_opt.report import charts
 from estates_opt.report.data import CATEGORIES, ReportData
@@ -268,6 +269,7 @@ def render_html(
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="generator" content="estates_opt">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title>
 <style>{CSS}</style>
@@ -336,13 +338,5 @@ def write_html(
     folder = target.with_name(f"{target.stem}_figures")
     for name, fig in figures.items():
         for fmt in ("png", "svg"):
-            _atomic_write(folder / f"{name}.{fmt}", figure_bytes(fig, fmt))
-    return _atomic_write(target, text.encode("utf-8"))
-
-
-def _atomic_write(path: Path, content: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(content)
-    os.replace(tmp, path)
-    return path
+            write_file(folder / f"{name}.{fmt}", figure_bytes(fig, fmt))
+    return write_file(target, text.encode("utf-8"))

@@ -13,6 +13,7 @@ frontier NPV falls as the distance falls. Every point's plan is checked with
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ import pandas as pd
 
 from estates_opt.check import check
 from estates_opt.instance import Instance
+from estates_opt.io.atomic import write_file
 from estates_opt.model.build import build_model
 from estates_opt.scenarios.run import PlanRecord, cached_solve, instance_hash
 from estates_opt.scenarios.spec import apply_variant
@@ -327,7 +329,7 @@ def plot_frontier(frontier: Frontier, path: str | Path | None, *, ax: Any = None
     ax.grid(alpha=0.3)
     if path is None:
         return ax
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ax.get_figure().savefig(path, dpi=120, bbox_inches="tight")
-    return path
+    buffer = io.BytesIO()
+    kind = Path(path).suffix.lstrip(".").lower() or "png"
+    ax.get_figure().savefig(buffer, format=kind, dpi=120, bbox_inches="tight")
+    return write_file(path, buffer.getvalue())

@@ -5,18 +5,16 @@ parameter dict and the solver options, applies the variant on the worker
 (:func:`~estates_opt.scenarios.spec.apply_variant`) and solves it. A scenario that fails
 (bad variation, solver error, lost worker) is reported in its row with status ``error``
 and the error text; the others go on. Results are cached as JSON files named by a hash
-of the instance content, the variant's parameters and the solver options, so a rerun
-skips the scenarios already solved.
+of the instance content, the variant's parameters, the solver options and the package
+and solver versions, so a rerun skips the scenarios already solved; an entry that fails
+its check is solved again (:mod:`estates_opt.scenarios.cache`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,10 +25,16 @@ import numpy as np
 import pandas as pd
 
 from estates_opt.instance import Instance
-from estates_opt.model.build import build_model
-from estates_opt.model.rules import Constraint, Decisions, Expr, Rule
+from estates_opt.model.rules import Rule
 from estates_opt.optimize.solve import solve
-from estates_opt.scenarios.spec import ScenarioSet, Variant, apply_variant, scenario_fingerprint
+from estates_opt.scenarios.cache import STATUS_ERROR, cache_key, cache_read, cache_write
+from estates_opt.scenarios.cache import instance_hash as instance_hash
+from estates_opt.scenarios.spec import ScenarioSet, Variant, apply_variant
+from estates_opt.scenarios.variant_rules import (
+    average_distance,
+    fix_decisions,
+    max_average_distance,
+)
 
 __all__ = [
     "KPI_COLUMNS",
@@ -46,7 +50,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
 KPI_COLUMNS = (
     "receipts",
     "housing_units",
@@ -60,7 +63,6 @@ KPI_COLUMNS = (
     "utilisation_before",
     "utilisation_after",
 )
-STATUS_ERROR = "error"
 Progress = Callable[[int, int, Mapping[str, Any]], None]
 
 
@@ -113,142 +115,6 @@ class SweepResult:
 
     table: pd.DataFrame
     plans: dict[str, PlanRecord] = field(default_factory=dict)
-
-
-# -- hashing and cache ---------------------------------------------------------------
-
-
-def _frame_hash(frame: pd.DataFrame | None) -> str:
-    if frame is None:
-        return "none"
-    frame = pd.DataFrame(frame)
-    if "geometry" in frame.columns:
-        import geopandas as gpd
-
-        wkb = gpd.GeoSeries(frame["geometry"]).to_wkb(hex=True)
-        frame = frame.drop(columns="geometry").assign(geometry_wkb=wkb.to_numpy())
-    digest = hashlib.sha256()
-    digest.update(
-        json.dumps([list(map(str, frame.columns)), list(map(str, frame.dtypes))]).encode()
-    )
-    digest.update(
-        pd.util.hash_pandas_object(frame.astype(object), index=False).to_numpy().tobytes()
-    )
-    return digest.hexdigest()
-
-
-def instance_hash(instance: Instance) -> str:
-    """A content hash of an instance: its four tables and its scenario (not its name)."""
-    parts = [_frame_hash(getattr(instance, t)) for t in ("sites", "zones", "projects", "travel")]
-    parts.append(scenario_fingerprint(instance.scenario))
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-
-def _cache_key(inst_hash: str, params: Mapping[str, Any], options: Mapping[str, Any]) -> str:
-    text = json.dumps(
-        {"v": CACHE_VERSION, "instance": inst_hash, "params": params, "options": options},
-        sort_keys=True,
-        allow_nan=True,
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _cache_read(cache: Path | None, key: str) -> dict[str, Any] | None:
-    if cache is None:
-        return None
-    path = cache / f"{key}.json"
-    try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return entry if entry.get("version") == CACHE_VERSION else None
-
-
-def _cache_write(cache: Path | None, key: str, entry: Mapping[str, Any]) -> None:
-    if cache is None or entry["row"]["status"] == STATUS_ERROR:
-        return
-    cache.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache, prefix=".tmp-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"version": CACHE_VERSION, **entry}, handle, allow_nan=True)
-    os.replace(tmp, cache / f"{key}.json")
-
-
-# -- custom rules used by frontiers and uncertainty ------------------------------------
-
-
-def average_distance(instance: Instance, assignments: pd.DataFrame) -> np.ndarray:
-    """Population-weighted average travel distance (m) per period of a plan.
-
-    Each (zone, service) is weighted by its demand ``pop_{z,t} * sigma_k`` (so within a
-    service the weight is the population), and its distance is the share-weighted
-    distance of the sites serving it.
-    """
-    sc = instance.scenario
-    periods = sc.periods
-    if assignments.empty:
-        return np.full(periods, np.nan)
-    pop = dict(
-        zip(instance.zones["zone_id"], instance.zones["population"].astype(float), strict=True)
-    )
-    sigma = {k: s.space_per_1000 for k, s in sc.services.items()}
-    growth = np.asarray(sc.growth_factors)
-    a = assignments
-    weight = (
-        a["zone_id"].map(pop).to_numpy()
-        * a["service"].map(sigma).to_numpy()
-        * growth[a["period"].to_numpy() - 1]
-        * a["share"].to_numpy()
-    )
-    dist = a["distance_m"].to_numpy() if "distance_m" in a else np.zeros(len(a))
-    out = np.full(periods, np.nan)
-    for t in range(1, periods + 1):
-        mask = a["period"].to_numpy() == t
-        if weight[mask].sum() > 0:
-            out[t - 1] = float((weight[mask] * dist[mask]).sum() / weight[mask].sum())
-    return out
-
-
-def max_average_distance(limit_m: float) -> Rule:
-    """Population-weighted average travel distance <= ``limit_m`` in every period."""
-
-    def max_average_distance(v: Decisions) -> Iterator[Constraint]:
-        # Decisions has no accessor for the x block: rebuild the (deterministic) model
-        # to read its column layout; the rule's rows are appended after the base rows.
-        model = build_model(v.instance)
-        x = model.blocks["x"]
-        dist = model.arcs["distance_m"].to_numpy()[x.index["arc"]]
-        demand = x.index["demand"]
-        period = x.index["period"]
-        columns = x.columns
-        for t in range(model.periods):
-            mask = (period == t) & (demand > 0)
-            if not mask.any():
-                continue
-            # sum q x (D - limit) <= 0, scaled by the mean demand to keep numbers small
-            weights = demand[mask] * (dist[mask] - limit_m) / demand[mask].mean()
-            expr = Expr(dict(zip(columns[mask].tolist(), weights.tolist(), strict=True)))
-            yield (expr <= 0.0).named(f"average distance period {t + 1}")
-
-    return max_average_distance
-
-
-def fix_decisions(dispose: Mapping[str, int], start: Mapping[str, int]) -> Rule:
-    """Fix every disposal and project start: ``{id: period}``, 0 for never."""
-
-    def fix_decisions(v: Decisions) -> Iterator[Constraint]:
-        for site, period in dispose.items():
-            if int(period) == 0:
-                yield (v.dispose(site) == 0.0).named(f"retain {site}")
-            else:
-                yield (v.dispose(site, int(period)) == 1.0).named(f"dispose {site} in {period}")
-        for project, period in start.items():
-            if int(period) == 0:
-                yield (v.start(project) == 0.0).named(f"do not build {project}")
-            else:
-                yield (v.start(project, int(period)) == 1.0).named(f"start {project} in {period}")
-
-    return fix_decisions
 
 
 # -- one scenario ----------------------------------------------------------------------
@@ -355,12 +221,12 @@ def cached_solve(
 ) -> tuple[dict[str, Any], bool]:
     """:func:`solve_variant` in this process through the cache; returns (result, cached)."""
     cache = Path(cache_dir) if cache_dir is not None else None
-    key = _cache_key(inst_hash or instance_hash(instance), dict(params), dict(options))
-    entry = _cache_read(cache, key)
+    key = cache_key(inst_hash or instance_hash(instance), dict(params), dict(options))
+    entry = cache_read(cache, key)
     if entry is not None:
         return entry, True
     result = solve_variant(instance, params, **options)
-    _cache_write(cache, key, result)
+    cache_write(cache, key, result)
     return result, False
 
 
@@ -382,7 +248,12 @@ def dask_client(
     if client is not None:
         yield client
         return
+    wanted = logging.getLogger("distributed").level  # estates-opt -q sets ERROR
     from distributed import Client, LocalCluster
+
+    if wanted > logging.WARNING:  # importing distributed resets its loggers to INFO/WARNING
+        for name in ("distributed", "distributed.client", "distributed.gc"):
+            logging.getLogger(name).setLevel(wanted)
 
     if scheduler is not None:
         with Client(scheduler) as own:
@@ -395,7 +266,7 @@ def dask_client(
             threads_per_worker=1,
             processes=True,
             dashboard_address=":0",
-            silence_logs=logging.WARNING,
+            silence_logs=max(logging.WARNING, wanted),  # workers: ERROR under -q
         ) as cluster,
         Client(cluster) as own,
     ):
@@ -430,10 +301,10 @@ def solve_many(
     for inst, params in jobs:
         if id(inst) not in hashes:
             hashes[id(inst)] = instance_hash(inst)
-        keys.append(_cache_key(hashes[id(inst)], dict(params), options))
+        keys.append(cache_key(hashes[id(inst)], dict(params), options))
     out: list[tuple[dict[str, Any], bool] | None] = [None] * len(jobs)
     for i, key in enumerate(keys):
-        entry = _cache_read(cache, key)
+        entry = cache_read(cache, key)
         if entry is not None:
             out[i] = (entry, True)
             if on_result is not None:
@@ -473,7 +344,7 @@ def solve_many(
                         "tables": None,
                     }
                 out[i] = (result, False)
-                _cache_write(cache, keys[i], result)
+                cache_write(cache, keys[i], result)
                 if on_result is not None:
                     on_result(i, result, False)
     return [r for r in out if r is not None]

@@ -51,14 +51,18 @@ from estates_opt.instance import Instance
 from estates_opt.scenario import Scenario, Service
 
 __all__ = [
+    "MAX_GRID",
     "SCENARIOS_FILE",
     "ScenarioSet",
     "Variant",
     "apply_variant",
+    "check_grid",
     "read_scenario_set",
 ]
 
 SCENARIOS_FILE = "scenarios.toml"
+#: most combinations one grid may have (checked before any variant is built)
+MAX_GRID = 10_000
 SCENARIO_FIELDS = tuple(f.name for f in dataclasses.fields(Scenario) if f.name != "services")
 TABLES = ("sites", "zones", "projects")
 _TOP_KEYS = ("include", "grid", "variant")
@@ -148,9 +152,15 @@ class ScenarioSet:
 
     @classmethod
     def grid(cls, base: Mapping[str, Any] | None = None, **axes: Iterable[Any]) -> ScenarioSet:
-        """Every combination of the axes' values (plus fixed ``base`` parameters)."""
+        """Every combination of the axes' values (plus fixed ``base`` parameters).
+
+        More than :data:`MAX_GRID` combinations is an :class:`InputError` (nothing built).
+        """
         keys = list(axes)
         values = [list(v) for v in axes.values()]
+        problems = check_grid(dict(zip(keys, values, strict=True)), "grid")
+        if problems:
+            raise InputError(problems)
         variants = []
         for combo in itertools.product(*values):
             params = dict(zip(keys, combo, strict=True))
@@ -173,6 +183,21 @@ class ScenarioSet:
     def to_frame(self) -> pd.DataFrame:
         """One row per variant: name and parameters."""
         return pd.DataFrame([{"scenario": v.name, **v.params} for v in self.variants])
+
+
+def check_grid(axes: Mapping[str, Any], where: str) -> list[Problem]:
+    """A problem when the axes have more than :data:`MAX_GRID` combinations."""
+    count = math.prod(len(v) if isinstance(v, list | tuple) else 1 for v in axes.values())
+    if count <= MAX_GRID:
+        return []
+    sizes = " x ".join(str(len(v) if isinstance(v, list | tuple) else 1) for v in axes.values())
+    return [
+        Problem(
+            where,
+            f"the grid has {count:,} combinations ({sizes}); at most {MAX_GRID:,} are "
+            "allowed: use fewer values per key or several smaller sweeps.",
+        )
+    ]
 
 
 def check_params(params: Mapping[str, Any], services: Iterable[str], where: str) -> list[Problem]:
@@ -236,6 +261,7 @@ def _read(path: Path, root: Path, instance: Instance | None, seen: set[Path]) ->
                 Problem(name, f"[grid] {key}: expected a non-empty list, got {values!r}.")
             )
     problems += _check_keys(grid, services, "[grid]", name)
+    problems += check_grid(grid, name)
     variants = data.get("variant", [])
     if not isinstance(variants, list):
         problems.append(Problem(name, "variant must be an array of tables [[variant]]."))
