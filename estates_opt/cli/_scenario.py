@@ -20,10 +20,11 @@ import pandas as pd
 
 from estates_opt.io.atomic import write_file
 from estates_opt.io.output_guard import OutputFolder, output_folder
+from estates_opt.optimize.options import DEFAULT_MIP_GAP
 
 
 def add_run_options(
-    parser: argparse.ArgumentParser, *, dask: bool = True, mip_gap: float = 1e-4
+    parser: argparse.ArgumentParser, *, dask: bool = True, mip_gap: float = DEFAULT_MIP_GAP
 ) -> None:
     """Options every scenario command takes."""
     parser.add_argument("instance", metavar="INSTANCE_DIR", help="instance folder")

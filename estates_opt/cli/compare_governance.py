@@ -16,6 +16,7 @@ from estates_opt.cli._scenario import (
     write_json,
 )
 from estates_opt.io import read_instance
+from estates_opt.optimize.options import MEASURE_GAP
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -31,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "decided differently) and summary.json."
         ),
     )
-    add_run_options(parser, mip_gap=1e-6)
+    add_run_options(parser, mip_gap=MEASURE_GAP)
     parser.add_argument(
         "--by", default="borough", help="grouping column of sites and zones (default: borough)"
     )

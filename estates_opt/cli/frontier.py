@@ -15,6 +15,7 @@ from estates_opt.cli._scenario import (
     write_plan_tables,
 )
 from estates_opt.io import read_instance
+from estates_opt.optimize.options import MEASURE_GAP
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -30,7 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "checked), frontier_<against>.png and the plans along it (plans_<against>/)."
         ),
     )
-    add_run_options(parser, dask=False, mip_gap=1e-6)
+    add_run_options(parser, dask=False, mip_gap=MEASURE_GAP)
     parser.add_argument(
         "--against",
         choices=["housing", "distance", "both"],

@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     grid = _parse_grid(args.grid) if args.grid else None  # refused before anything is built
     instance = read_instance(args.instance)
     if grid is not None:
-        scenarios, source = ScenarioSet.grid(**grid), "--grid"
+        scenarios, source = ScenarioSet.grid(None, **grid), "--grid"
     else:
         path = Path(args.scenarios) if args.scenarios else Path(args.instance) / SCENARIOS_FILE
         scenarios, source = read_scenario_set(path, instance), path.name

@@ -49,6 +49,7 @@ from estates_opt.model.arrays import ModelArrays
 from estates_opt.model.build import build_model
 from estates_opt.model.rules import Rule, apply_rules
 from estates_opt.optimize.extract import plan_from_solution
+from estates_opt.optimize.options import DEFAULT_MIP_GAP
 from estates_opt.optimize.run import run_backend
 from estates_opt.plan import Plan
 from estates_opt.status import Status
@@ -189,7 +190,7 @@ def alternatives(
     min_difference: int = 1,
     solver: str = "highs",
     time_limit: float | None = None,
-    mip_gap: float = 1e-4,
+    mip_gap: float = DEFAULT_MIP_GAP,
     *,
     rules: Sequence[Rule] = (),
     check_plans: bool = True,

@@ -43,7 +43,9 @@ DEFAULT_MIP_GAP = 1e-4
 """The relative gap a solve stops at unless told (0.01 %: GBP 170k on London's GBP 1.7bn)."""
 
 MEASURE_GAP = 1e-6
-"""Gap of solves whose objective is a measurement, not a plan (infeasibility shortfalls)."""
+"""Gap of solves whose objective is a measurement, not only a plan: infeasibility
+shortfalls, and the points of a frontier or a governance comparison, whose NPVs a board
+compares with each other (at 1e-4 two points could differ by noise alone)."""
 
 PART_GAP = 1e-3
 """Smallest gap of a solve whose plan is only a start: a borough solved alone for a warm

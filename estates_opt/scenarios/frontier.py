@@ -26,6 +26,7 @@ from estates_opt.check import check
 from estates_opt.instance import Instance
 from estates_opt.io.atomic import write_file
 from estates_opt.model.build import build_model
+from estates_opt.optimize.options import MEASURE_GAP
 from estates_opt.scenarios.run import PlanRecord, cached_solve, instance_hash
 from estates_opt.scenarios.spec import apply_variant
 
@@ -181,7 +182,7 @@ def housing_frontier(
     min_step: float = 1.0,
     max_points: int = 60,
     solver: str = "highs",
-    mip_gap: float = 1e-6,
+    mip_gap: float = MEASURE_GAP,
     time_limit: float | None = None,
     threads: int | None = None,
     cache_dir: str | Path | None = None,
@@ -262,7 +263,7 @@ def distance_frontier(
     min_step_m: float = 1.0,
     max_points: int = 60,
     solver: str = "highs",
-    mip_gap: float = 1e-6,
+    mip_gap: float = MEASURE_GAP,
     time_limit: float | None = None,
     threads: int | None = None,
     cache_dir: str | Path | None = None,

@@ -29,6 +29,7 @@ import pandas as pd
 
 from estates_opt.check import check
 from estates_opt.instance import Instance, group_names
+from estates_opt.optimize.options import MEASURE_GAP
 from estates_opt.scenarios.run import PlanRecord, Progress, solve_many
 
 __all__ = ["GovernanceResult", "compare_governance", "split_instance"]
@@ -104,7 +105,7 @@ def compare_governance(
     n_workers: int | None = None,
     cache_dir: str | Path | None = None,
     solver: str = "highs",
-    mip_gap: float = 1e-6,
+    mip_gap: float = MEASURE_GAP,
     time_limit: float | None = None,
     threads: int | None = 1,
     progress: Progress | None = None,
@@ -172,11 +173,13 @@ def compare_governance(
     ):
         joint, joint_from_union = union, True
         message = message or "the joint solve fell short of the separate union; union used"
-    totals = {"group": "separate total", "status": "feasible" if separate_feasible else "-"}
+    totals: dict[str, Any] = {
+        "group": "separate total", "status": "feasible" if separate_feasible else "-"
+    }  # fmt: skip
     if separate_feasible:
         totals.update({m: float(sum(r[m] for r in rows)) for m in _MEASURES})
     rows.append(totals)
-    joint_row = {
+    joint_row: dict[str, Any] = {
         "group": "joint",
         "status": "from union" if joint_from_union else joint_result["row"]["status"],
     }

@@ -26,6 +26,7 @@ import pandas as pd
 
 from estates_opt.instance import Instance
 from estates_opt.model.rules import Rule
+from estates_opt.optimize.options import DEFAULT_MIP_GAP
 from estates_opt.optimize.solve import solve
 from estates_opt.scenarios.cache import STATUS_ERROR, cache_key, cache_read, cache_write
 from estates_opt.scenarios.cache import instance_hash as instance_hash
@@ -139,7 +140,7 @@ def solve_variant(
     params: Mapping[str, Any],
     *,
     solver: str = "highs",
-    mip_gap: float = 1e-4,
+    mip_gap: float = DEFAULT_MIP_GAP,
     time_limit: float | None = None,
     threads: int | None = 1,
 ) -> dict[str, Any]:
@@ -360,7 +361,7 @@ def run_scenarios(
     cache_dir: str | Path | None = None,
     plans: bool = False,
     solver: str = "highs",
-    mip_gap: float = 1e-4,
+    mip_gap: float = DEFAULT_MIP_GAP,
     time_limit: float | None = None,
     threads: int | None = 1,
     progress: Progress | None = None,

@@ -28,6 +28,7 @@ base plan value (>= 0 up to the MIP gap); if the base plan is infeasible in a sa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ import pandas as pd
 
 from estates_opt.errors import InputError, Problem
 from estates_opt.instance import Instance
+from estates_opt.optimize.options import DEFAULT_MIP_GAP
 from estates_opt.scenarios.run import PlanRecord, Progress, dask_client, run_scenarios
 from estates_opt.scenarios.spec import SCENARIO_FIELDS, TABLES, Variant
 
@@ -200,7 +202,7 @@ def monte_carlo(
     n_workers: int | None = None,
     cache_dir: str | Path | None = None,
     solver: str = "highs",
-    mip_gap: float = 1e-4,
+    mip_gap: float = DEFAULT_MIP_GAP,
     time_limit: float | None = None,
     threads: int | None = 1,
     progress: Progress | None = None,
@@ -218,18 +220,12 @@ def monte_carlo(
     >>> # r.sites.sort_values("disposed_share"), r.samples["regret"].describe()
     """
     variants = sample_variants(instance, distributions, samples, seed)
-    options = {
-        "solver": solver,
-        "mip_gap": mip_gap,
-        "time_limit": time_limit,
-        "threads": threads,
-        "cache_dir": cache_dir,
-        "progress": progress,
-    }
     with dask_client(client, scheduler, n_workers) as dask:
-        first = run_scenarios(
-            instance, [Variant("base", {}), *variants], client=dask, plans=True, **options
-        )
+        run = functools.partial(
+            run_scenarios, instance, client=dask, solver=solver, mip_gap=mip_gap,
+            time_limit=time_limit, threads=threads, cache_dir=cache_dir, progress=progress,
+        )  # fmt: skip
+        first = run([Variant("base", {}), *variants], plans=True)
         base = first.plans.get("base")
         table = first.table.set_index("scenario")
         rows = pd.DataFrame([{"sample": v.name, **_flat(v.params)} for v in variants])
@@ -244,7 +240,7 @@ def monte_carlo(
             fixed = [
                 Variant(f"{v.name}:base", {**v.params, "fix_decisions": fix}) for v in variants
             ]
-            second = run_scenarios(instance, fixed, client=dask, **options)
+            second = run(fixed)
             values = second.table.set_index("scenario")
             has_value = [values.loc[f.name, "status"] in ("optimal", "feasible") for f in fixed]
             rows["base_value"] = [
