@@ -2,7 +2,9 @@
 
 :func:`describe` returns headline numbers and a few small tables: the estate by borough
 and by kind of site, projects by kind, demand by service in periods 1 and T, and the
-zones that no site can serve within reach (MODEL.md section 2).
+zones that no site can serve within reach (MODEL.md section 2), and, when ``sites``
+says where its figures come from (the ``derived`` and ``synthetic`` columns of the
+sample estates, ``data/README.md``), how much of each column is real (:func:`provenance`).
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ import pandas as pd
 from estates_opt.geo import hosted_services, reach_arcs
 from estates_opt.instance import Instance
 
-__all__ = ["describe", "site_category_column"]
+__all__ = ["describe", "provenance", "site_category_column"]
 
 _AMOUNTS = ["capacity_m2", "running_cost", "backlog_cost", "market_value", "housing_units"]
 _CATEGORY_COLUMNS = ("site_type", "kind", "owner")
 _BLANK = "(blank)"
+PROVENANCE_COLUMNS = ("name", "borough", "owner", "x", "y", "capacity_m2", "running_cost",
+                      "backlog_cost", "market_value", "housing_units")  # fmt: skip
+"""Site columns whose values are each public, derived by a rule, or synthetic."""
+_NUMERIC = ("capacity_m2", "running_cost", "backlog_cost", "market_value", "housing_units")
 
 
 def site_category_column(sites: pd.DataFrame) -> str:
@@ -103,6 +109,62 @@ def _demand(instance: Instance, reached: np.ndarray) -> tuple[pd.DataFrame, pd.D
     return demand, unreached.sort_values(["service", "zone_id"], ignore_index=True)
 
 
+def _listed(cells: pd.Series, column: str) -> np.ndarray:
+    return cells.astype(str).map(lambda v: column in v.split(";")).to_numpy(dtype=bool)
+
+
+def provenance(sites: pd.DataFrame) -> pd.DataFrame | None:
+    """How much of each site column comes from a public source, a rule, or nowhere.
+
+    Parameters
+    ----------
+    sites
+        A sites table with ``derived`` and ``synthetic`` columns: for each site, the
+        ``;``-separated columns whose value was derived from a public figure by a
+        written rule, or is synthetic. Every other value of
+        :data:`PROVENANCE_COLUMNS` is copied from a public source.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One row per column of :data:`PROVENANCE_COLUMNS`: ``public``, ``derived`` and
+        ``synthetic`` site counts, and ``public_share``, ``derived_share`` and
+        ``synthetic_share``: for a numeric column the share of the column's total,
+        for a text column the share of sites. None when ``sites`` has no
+        ``derived``/``synthetic`` columns.
+
+    Examples
+    --------
+    >>> sites = pd.DataFrame({"capacity_m2": [100.0, 300.0], "name": ["A", "B"],
+    ...                       "derived": ["capacity_m2", ""], "synthetic": ["", ""]})
+    >>> provenance(sites).loc["capacity_m2", ["public", "derived", "public_share"]].tolist()
+    [1.0, 1.0, 0.75]
+    """
+    if not {"derived", "synthetic"} <= set(sites.columns):
+        return None
+    rows = {}
+    for column in PROVENANCE_COLUMNS:
+        if column not in sites.columns and column not in ("x", "y"):
+            continue
+        derived = _listed(sites["derived"], column)
+        synthetic = _listed(sites["synthetic"], column) & ~derived
+        public = ~derived & ~synthetic
+        if column in _NUMERIC and column in sites.columns:
+            weight = pd.to_numeric(sites[column], errors="coerce").fillna(0.0).abs().to_numpy()
+        else:
+            weight = np.ones(len(sites))
+        total = weight.sum() or 1.0
+        rows[column] = {
+            "public": public.sum(), "derived": derived.sum(), "synthetic": synthetic.sum(),
+            "public_share": weight[public].sum() / total,
+            "derived_share": weight[derived].sum() / total,
+            "synthetic_share": weight[synthetic].sum() / total,
+        }  # fmt: skip
+    table = pd.DataFrame.from_dict(rows, orient="index").astype(float)
+    table.index.name = "column"
+    return table
+
+
 def describe(instance: Instance) -> dict[str, Any]:
     """Headline numbers and tables of an instance (no optimisation).
 
@@ -122,7 +184,8 @@ def describe(instance: Instance) -> dict[str, Any]:
         (borough x ``site_type``/``kind``/``owner`` counts), ``projects_by_kind``,
         ``demand_by_service`` (m2 in periods 1 and T, hosting sites, zones out of reach)
         and ``zones_out_of_reach`` (``zone_id``, ``borough``, ``service``, ``population``:
-        zones with demand that no site able to host the service can reach).
+        zones with demand that no site able to host the service can reach); and
+        ``provenance`` (:func:`provenance` of the sites, or None).
 
     Examples
     --------
@@ -149,4 +212,5 @@ def describe(instance: Instance) -> dict[str, Any]:
         "projects_by_kind": _projects_by_kind(projects),
         "demand_by_service": demand,
         "zones_out_of_reach": unreached,
+        "provenance": provenance(sites),
     }

@@ -1,10 +1,14 @@
 """Instance folders derived from the NCL sample (``data/ncl_pilot``) for the issue 8 suites.
 
-``ncl_small`` keeps the first ten Camden zones and the Camden sites within 1.5 km of them
-(about 30 sites, 7 projects, 3 periods), with the targets and budget scaled down so it
-is feasible: it validates in milliseconds and solves to optimality in about half a
-second, which keeps property-based tests affordable. The files are copied cell for cell
-(CSV text as in the sample), so every malformed variant is a real sample row.
+``ncl_small`` keeps the first ten Camden zones, the Camden sites within 1.5 km of them, the
+Camden sites that carry projects and the candidate plot nearest the zones (about 45
+sites, 6 projects, 3 periods), with the targets and budget scaled down, every earliest
+disposal brought inside the shorter horizon, and its non-acute hospital and community
+sites offered for sale at their land value (the sample sells only two NCL sites), so it
+is feasible and has choices to make: it validates in milliseconds and solves to
+optimality in about a second, which keeps property-based tests affordable. The files
+are otherwise copied cell for cell (CSV text as in the sample), so every malformed
+variant is a real sample row.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ import estates_opt.cli
 REPO = Path(__file__).resolve().parents[1]
 NCL = REPO / "data" / "ncl_pilot"
 CAMDEN = "E09000007"
+_OFFERED = ("mental_health_hospital", "mental_health_unit", "mixed_hospital",
+            "community_hospital", "other_inpatient", "mental_health_clinic")  # fmt: skip
+"""Hospital and community sites offered for sale in ``ncl_small`` at their land value
+(the sample's ownership and re-provision rules aside), so that it has choices to make."""
 
 
 def require_ncl() -> Path:
@@ -88,7 +96,30 @@ def make_ncl_small(dst: Path, *, zones: int = 10, periods: int = 3) -> Path:
         x, y = float(s["x"]), float(s["y"])
         return min(math.hypot(x - float(z["x"]), y - float(z["y"])) for z in chosen) <= 1500
 
-    sites = [s for s in site_rows if s["borough"] == CAMDEN and near(s)]
+    with_projects = {p["site_id"] for p in project_rows}
+
+    def gap(s: dict[str, str]) -> float:
+        return min(math.hypot(float(s["x"]) - float(z["x"]), float(s["y"]) - float(z["y"]))
+                   for z in chosen)  # fmt: skip
+
+    plots = [s for s in site_rows if s["site_type"] == "candidate_land"]
+    nearest_plot = min(plots, key=gap)["site_id"] if plots else ""
+    sites = [
+        s for s in site_rows
+        if (s["borough"] == CAMDEN and (near(s) or s["site_id"] in with_projects))
+        or s["site_id"] == nearest_plot
+    ]  # fmt: skip
+    for s in sites:
+        offered = (
+            s["site_type"] in _OFFERED
+            and s["land_value"] not in ("", "0")
+            and s["geocoded_by"] != "fallback"
+        )
+        if offered and s["disposable"] != "true":
+            s.update(
+                disposable="true", market_value=s["land_value"], housing_units=s["homes_capacity"]
+            )
+        s["earliest_disposal"] = str(min(int(s["earliest_disposal"]), periods))
     ids = {s["site_id"] for s in sites}
     write_rows(dst / "zones.csv", zone_header, chosen)
     write_rows(dst / "sites.csv", site_header, sites)

@@ -256,7 +256,7 @@ HAND_CASES = [
     ),
     Case(
         "site-unknown-service",
-        _cell("sites.csv", 2, "services", "primary_care;dentistry"),
+        _cell("sites.csv", 2, "services", "community;dentistry"),
         "sites.csv",
         2,
         "services",
@@ -496,7 +496,7 @@ HAND_CASES = [
     ),
     Case(
         "space-negative",
-        _toml(r"^space_per_1000 = 80.0$", "space_per_1000 = -80.0"),
+        _toml(r"(?<=\[services\.community\]\n)space_per_1000 = .*$", "space_per_1000 = -80.0"),
         "scenario.toml",
         None,
         None,
@@ -504,7 +504,7 @@ HAND_CASES = [
     ),
     Case(
         "reach-zero",
-        _toml(r"^max_distance_m = 1500.0$", "max_distance_m = 0.0"),
+        _toml(r"^max_distance_m = 4000.0$", "max_distance_m = 0.0"),
         "scenario.toml",
         None,
         None,
@@ -512,7 +512,7 @@ HAND_CASES = [
     ),
     Case(
         "reach-nan",
-        _toml(r"^max_distance_m = 1500.0$", "max_distance_m = nan"),
+        _toml(r"^max_distance_m = 4000.0$", "max_distance_m = nan"),
         "scenario.toml",
         None,
         None,
@@ -520,7 +520,7 @@ HAND_CASES = [
     ),
     Case(
         "travel-cost-negative",
-        _toml(r"^travel_cost_per_person_km = 2.0$", "travel_cost_per_person_km = -2.0"),
+        _toml(r"^travel_cost_per_person_km = 0.5$", "travel_cost_per_person_km = -0.5"),
         "scenario.toml",
         None,
         None,
@@ -528,7 +528,7 @@ HAND_CASES = [
     ),
     Case(
         "service-missing-key",
-        _toml(r"^max_distance_m = 1500.0$", ""),
+        _toml(r"^max_distance_m = 4000.0$", ""),
         "scenario.toml",
         None,
         None,
@@ -577,11 +577,11 @@ HAND_CASES = [
     ),
     Case(
         "toml-unknown-service-key",
-        _toml(r"^max_distance_m = 1500.0$", "max_distance_m = 1500.0\nmax_distance = 2000.0"),
+        _toml(r"^max_distance_m = 4000.0$", "max_distance_m = 4000.0\nmax_distance = 2000.0"),
         "scenario.toml",
         None,
         None,
-        "unknown key 'max_distance' in [services.primary_care]",
+        "unknown key 'max_distance' in [services.community]",
     ),
     Case(
         "toml-unknown-lock-key",

@@ -97,7 +97,7 @@ def test_relaxation_start_is_none_when_no_plan_exists(p02) -> None:
 
 @pytest.fixture(scope="module")
 def ncl_small(tmp_path_factory) -> eo.Instance:
-    return eo.read_instance(make_ncl_small(tmp_path_factory.mktemp("ncl") / "small", zones=12))
+    return eo.read_instance(make_ncl_small(tmp_path_factory.mktemp("ncl") / "small", zones=20))
 
 
 def test_separated_links_give_the_bound_of_all_links_with_fewer_rows(ncl_small) -> None:

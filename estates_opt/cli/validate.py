@@ -158,6 +158,26 @@ def run(args: argparse.Namespace) -> int:
     demand = summary["demand_by_service"].T
     demand.index.name = "service"
     console.print(_table(demand, "Demand by service"))
+    real = summary.get("provenance")
+    if real is not None:
+        shown = real.copy()
+        for kind in ("public", "derived", "synthetic"):
+            shown[kind] = shown[kind].astype(np.int64)
+            shown[f"{kind}_share"] = (100 * shown[f"{kind}_share"]).round(1)
+        shown = shown.rename(
+            columns={
+                "public": "sites public", "derived": "sites derived",
+                "synthetic": "sites synthetic", "public_share": "% public",
+                "derived_share": "% derived", "synthetic_share": "% synthetic",
+            }
+        )  # fmt: skip
+        table = _table(shown, "What is real: site columns from a public source, derived, synthetic")
+        table.caption = (
+            "public: copied from a published figure; derived: computed from published figures "
+            "by a written rule; synthetic: no site-specific public figure. % is of the "
+            "column total (of sites for text columns)."
+        )
+        console.print(table)
     unreached = summary["zones_out_of_reach"]
     if len(unreached):
         console.print(

@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from estates_opt.datasets import sample_names
-from estates_opt.datasets.build import build_sample
-from estates_opt.io import write_instance
+from estates_opt.datasets.build import write_sample
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,9 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     for name in args.names:
-        instance = build_sample(name, args.shared)
-        path = write_instance(instance, args.out / name, overwrite=True)
-        logging.getLogger(__name__).info("wrote %s: %r", path, instance)
+        path = write_sample(name, args.shared, args.out / name)
+        logging.getLogger(__name__).info("wrote %s", path)
     return 0
 
 

@@ -1,11 +1,12 @@
-"""Make the status-quo estate able to serve demand: a small linear programme.
+"""Can the estate as it stands serve its demand? A small linear programme.
 
-Sites whose floor area is synthetic (GP surgeries, NHS Choices-only hospitals,
-council buildings) get the least extra floor area that lets the estate as it stands
-(no disposals, no projects) serve every zone's demand for every service within
-reach at utilisation ``U_max``; each site's extra is then raised by a seeded 10-40 %
-margin so that the estate has slack to rationalise. Real ERIC floor areas are never
-changed.
+No floor area is ever added. Where the hosts of a service within reach of a zone
+lack the room, the synthetic council buildings within reach (which are co-location
+hosts anyway) may host that service too: the programme serves every zone's demand
+at utilisation ``U_max`` with the fewest m2 moved into council buildings that do not
+host the service yet, and each council building that takes some is marked as
+hosting it. Demand that even then finds no room is returned as a shortfall per zone
+and service (the builder then opens a synthetic community clinic at the zone).
 """
 
 from __future__ import annotations
@@ -16,18 +17,17 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 from scipy.spatial import cKDTree
 
-from estates_opt.datasets._synthetic import rng_for
 from estates_opt.instance import split_services
 
 
 def arcs(
-    sites: pd.DataFrame, zones: pd.DataFrame, services: dict[str, tuple[float, float]]
-) -> pd.DataFrame:
-    """(zone row, site row, service, distance) for every site hosting k within reach."""
+    sites: pd.DataFrame, zones: pd.DataFrame, services: dict[str, tuple[float, float]],
+    hosts: pd.Series,
+) -> pd.DataFrame:  # fmt: skip
+    """(zone row, site row, service, distance) for every site in ``hosts[k]`` within reach."""
     parts = []
-    hosted = sites["services"].map(split_services)
     for k, (_, reach) in services.items():
-        rows = np.flatnonzero(hosted.map(lambda svc, k=k: k in svc).to_numpy())
+        rows = np.flatnonzero(hosts.map(lambda svc, k=k: k in svc).to_numpy())
         if rows.size == 0:
             continue
         tree = cKDTree(sites[["x", "y"]].to_numpy()[rows])
@@ -41,40 +41,45 @@ def arcs(
     return out
 
 
-def top_up_capacity(
+def council_hosts(
     sites: pd.DataFrame,
     zones: pd.DataFrame,
     services: dict[str, tuple[float, float]],
-    flexible: np.ndarray,
+    council: np.ndarray,
     u_max: float,
-) -> pd.Series:
-    """New ``capacity_m2`` of every site (flexible ones raised where needed)."""
-    a = arcs(sites, zones, services)
-    demand_keys = [(z, k) for k in services for z in range(len(zones))]
-    q = np.array([zones["population"].iat[z] * services[k][0] / 1000.0 for z, k in demand_keys])
-    key_index = {key: i for i, key in enumerate(demand_keys)}
-    row = np.array([key_index[(z, k)] for z, k in zip(a["zone"], a["service"], strict=True)])
-    uncovered = sorted(set(range(len(demand_keys))) - set(row.tolist()))
-    if uncovered:
-        z, k = demand_keys[uncovered[0]]
-        raise ValueError(f"zone {zones['zone_id'].iat[z]} has no site hosting {k} within reach")
-    n_arcs, flex = len(a), np.flatnonzero(flexible)
-    cols = np.arange(n_arcs)
-    # Coverage: the share columns carry m2 served, so each (z, k) row sums to q.
-    a_eq = coo_matrix((np.ones(n_arcs), (row, cols)), shape=(len(q), n_arcs + flex.size))
-    # Capacity: served m2 at site s <= U * (cap_s + e_s).
-    e_col = {s: n_arcs + i for i, s in enumerate(flex)}
-    r = np.concatenate([a["site"].to_numpy(), flex])
-    c = np.concatenate([cols, [e_col[s] for s in flex]])
-    v = np.concatenate([np.ones(n_arcs), np.full(flex.size, -u_max)])
-    a_ub = coo_matrix((v, (r, c)), shape=(len(sites), n_arcs + flex.size))
-    b_ub = u_max * sites["capacity_m2"].to_numpy(float)
-    cost = np.concatenate([1e-4 * a["distance_m"].to_numpy() / 1000.0, np.ones(flex.size)])
+) -> tuple[pd.Series, pd.DataFrame]:
+    """The ``services`` of every site, council buildings extended where room is short,
+    and the demand that finds no room (``zone_id``, ``service``, ``short_m2``)."""
+    today = sites["services"].map(split_services)
+    every = pd.Series([tuple(services)] * len(sites), index=sites.index)
+    a = arcs(sites, zones, services, every.where(council, today))
+    a["new"] = [k not in today.iat[s] for s, k in zip(a["site"], a["service"], strict=True)]
+    keys = [(z, k) for k in services for z in range(len(zones))]
+    q = np.array([zones["population"].iat[z] * services[k][0] / 1000.0 for z, k in keys])
+    index = {key: i for i, key in enumerate(keys)}
+    row = np.array([index[(z, k)] for z, k in zip(a["zone"], a["service"], strict=True)])
+    n, m = len(a), len(keys)
+    # Columns: m2 served on each arc, then a shortfall per (zone, service).
+    a_eq = coo_matrix(
+        (np.ones(n + m), (np.concatenate([row, np.arange(m)]), np.arange(n + m))), shape=(m, n + m)
+    )
+    a_ub = coo_matrix((np.ones(n), (a["site"].to_numpy(), np.arange(n))), shape=(len(sites), n + m))
+    b_ub = u_max * sites["capacity_m2"].fillna(0.0).to_numpy(float)
+    cost = np.concatenate(
+        [1e-6 * a["distance_m"].to_numpy() + np.where(a["new"], 1.0, 0.0), np.full(m, 1e4)]
+    )
     res = linprog(cost, A_ub=a_ub.tocsr(), b_ub=b_ub, A_eq=a_eq.tocsr(), b_eq=q, method="highs")
     if res.status != 0:
         raise ValueError(f"status-quo capacity programme failed: {res.message}")
-    extra = np.zeros(len(sites))
-    extra[flex] = res.x[n_arcs:]
-    margin = np.array([rng_for(k, "margin").uniform(0.1, 0.4) for k in sites["site_id"]])
-    raised = np.where(extra > 1e-6, np.ceil(extra * (1.0 + margin) / 10.0) * 10.0, 0.0)
-    return sites["capacity_m2"] + raised
+    short = res.x[n:]
+    gaps = pd.DataFrame(
+        [(zones["zone_id"].iat[keys[i][0]], keys[i][1], float(short[i]))
+         for i in np.flatnonzero(short > 1e-3)],
+        columns=["zone_id", "service", "short_m2"],
+    )  # fmt: skip
+    used = a[a["new"] & (res.x[:n] > 1e-6)]
+    out = today.map(list)
+    for s, k in sorted(set(zip(used["site"], used["service"], strict=True))):
+        out.iat[s] = [*out.iat[s], k]
+    order = [*services, *sorted({k for ks in out for k in ks} - set(services))]
+    return out.map(lambda ks: ";".join(k for k in order if k in ks)), gaps

@@ -1,15 +1,15 @@
 """Reinvestment options of a sample: a few lumpy projects per borough.
 
 Unit costs (assumptions, written down in ``data/README.md``): new healthcare floor
-area 4,000 GBP/m2 and extensions 3,500 GBP/m2 (London build costs for health
-centres incl. fees), fit-out of existing space 1,200 GBP/m2. New and extended space
-runs at the London ERIC running cost per m2 (new builds at 80 % of it); a
-refurbishment saves 10 % of the site's running cost.
+area 4,000 GBP/m2 (London build cost of a health centre, fees included), fit-out of
+existing space 1,200 GBP/m2. New space runs at 80 % of the London ERIC running cost
+per m2 of non-acute sites.
 
-Only options an estates board would weigh one by one are kept: a new-build hub
-needs planning consent (earliest start period 2), projects on privately owned GP
-premises are not NHS capital, and small fit-outs of children's or community
-centres (a few hundred m2) are left to routine budgets.
+Only options an estates board would weigh one by one are offered: new-build hubs on
+candidate land (planning consent first, so period 2 at the earliest) and co-location
+fit-outs in each borough's civic centre and largest library. There are no projects
+on GP premises (the practices' own or leased premises, and fully used by their
+lists) and none that would add floor area to a real site without a published plan.
 """
 
 from __future__ import annotations
@@ -18,18 +18,16 @@ import numpy as np
 import pandas as pd
 
 NEW_BUILD_PER_M2 = 4_000.0
-EXTENSION_PER_M2 = 3_500.0
 FIT_OUT_PER_M2 = 1_200.0
-EXTENSION_SHARE = 0.5
-"""Floor area an extension adds, as a share of the health centre's floor area."""
-REFURBISH_SHARE = 0.15
-"""Floor area a refurbishment brings back into use, as a share of capacity."""
-HUBS = {"S": (2_000.0, "primary_care;community"),
-        "L": (5_000.0, "primary_care;community;mental_health;social_care")}  # fmt: skip
+NEW_BUILD_RUNNING = 0.8
+"""Running cost of new floor area as a share of the London ERIC rate per m2."""
+HUBS = {"S": (2_000.0, "community;mental_health"),
+        "L": (5_000.0, "community;mental_health;social_care")}  # fmt: skip
 """New-build hub options on a candidate plot: floor area (m2) and services."""
 PLANNING_PERIODS = 1
 """A new build starts at the earliest in period ``1 + PLANNING_PERIODS`` (consent)."""
-FIT_OUTS = (("C", 0.2, "community"), ("PC", 0.4, "primary_care;community"))
+HUB_BUILD_PERIODS = 2
+FIT_OUTS = (("C", 0.2, "community"), ("CM", 0.4, "community;mental_health"))
 """Co-location options in a council building: tag, share of the building, services."""
 
 
@@ -50,7 +48,7 @@ def colocation_hosts(sites: pd.DataFrame) -> set[str]:
     council = sites[sites["source"] == "synthetic"]
     hosts = set(council.loc[council["site_type"] == "civic_centre", "site_id"])
     libraries = council[council["site_type"] == "library"].sort_values(
-        ["borough", "capacity_m2", "site_id"], ascending=[True, False, True]
+        ["borough", "gia_m2", "site_id"], ascending=[True, False, True]
     )
     hosts |= set(libraries.drop_duplicates("borough")["site_id"])
     return hosts
@@ -59,42 +57,30 @@ def colocation_hosts(sites: pd.DataFrame) -> set[str]:
 def make_projects(sites: pd.DataFrame, running_per_m2: float) -> pd.DataFrame:
     """One table of projects for ``sites`` (see module docstring).
 
-    - NHS-owned health centres (disposable GP sites): an extension adding half the
-      floor area for primary care, ready after 1 period (the alternative to a sale).
-    - Disposable ERIC sites (published backlog): a refurbishment bringing 15 % of
-      capacity back into use for their services, capex the published backlog plus
-      1,200 GBP/m2 of reconfigured space, saving 10 % of running cost.
-    - Candidate land: two competing new-build hubs (exclusive group), 2,000 m2
-      primary and community care or 5,000 m2 with all four services, ready after
-      2 periods, starting in period 2 at the earliest (planning consent).
+    - Candidate land: two competing new-build hubs (exclusive group), 2,000 m2 of
+      community and mental health clinics, or 5,000 m2 that also hosts social care,
+      ready after 2 periods, starting in period 2 at the earliest.
     - Per borough, the civic centre and the largest library: two competing
-      co-location fit-outs of existing space (no added floor area), community
-      clinics in 20 % of the building or primary and community care in 40 %, each
-      raising the running cost by 5 %.
+      co-location fit-outs that turn part of the council's own (held) floor area
+      into clinics, community clinics in 20 % of the building or community and
+      mental health clinics in 40 %, at the fit-out cost, each raising the
+      building's running cost by 5 %.
     """
     rows: list[dict[str, object]] = []
     hosts = colocation_hosts(sites)
     for s in sites.sort_values("site_id").itertuples(index=False):
         sid, kind = str(s.site_id), str(s.site_type)
-        cap, run = float(s.capacity_m2), float(s.running_cost)
-        if kind.startswith("gp") and bool(s.disposable):
-            added = EXTENSION_SHARE * cap
-            rows.append(_row(f"EXT-{sid}", sid, "extend", added * EXTENSION_PER_M2, added,
-                             "primary_care", added * running_per_m2, 1))  # fmt: skip
-        elif s.source == "ERIC 2016/17" and bool(s.disposable):
-            added = REFURBISH_SHARE * cap
-            capex = float(s.backlog_cost) + added * FIT_OUT_PER_M2
-            rows.append(_row(f"REF-{sid}", sid, "refurbish", capex, added, str(s.services),
-                             -0.10 * run, 1))  # fmt: skip
-        elif kind == "candidate_land":
+        gia, run = float(s.gia_m2), float(s.running_cost)
+        if kind == "candidate_land":
             for size, (area, services) in HUBS.items():
                 rows.append(_row(f"NB{size}-{sid}", sid, "new_build", area * NEW_BUILD_PER_M2,
-                                 area, services, 0.8 * area * running_per_m2, 2,
-                                 f"NB-{sid}", 1 + PLANNING_PERIODS))  # fmt: skip
+                                 area, services, NEW_BUILD_RUNNING * area * running_per_m2,
+                                 HUB_BUILD_PERIODS, f"NB-{sid}",
+                                 1 + PLANNING_PERIODS))  # fmt: skip
         elif sid in hosts:
             for tag, share, services in FIT_OUTS:
-                rows.append(_row(f"COL{tag}-{sid}", sid, "colocation", share * cap * FIT_OUT_PER_M2,
-                                 0.0, services, 0.05 * run, 1, f"COL-{sid}"))  # fmt: skip
+                rows.append(_row(f"COL{tag}-{sid}", sid, "colocation", share * gia * FIT_OUT_PER_M2,
+                                 share * gia, services, 0.05 * run, 1, f"COL-{sid}"))  # fmt: skip
     out = pd.DataFrame(rows)
     for column in ("build_periods", "earliest_start"):
         out[column] = out[column].astype(np.int64)

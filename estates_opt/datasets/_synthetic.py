@@ -1,8 +1,11 @@
-"""Seeded rules for the figures no public source gives (see ``data/README.md``).
+"""Synthetic council buildings and candidate land (see ``data/README.md``).
 
-Every random draw comes from ``numpy.random.default_rng([seed, crc32(key)])`` where
-the key names the site (or MSOA) and the purpose, so a site gets the same values in
-every sample that contains it and the output does not depend on row order.
+No public register of council buildings or land offered for NHS hubs is in the shared
+data, so these sites are synthetic (``source = synthetic``): seeded by rules, placed
+at real MSOA points. Every random draw comes from
+``numpy.random.default_rng([seed, crc32(key)])`` where the key names the site (or
+MSOA) and the purpose, so a site gets the same values in every sample that contains
+it and the output does not depend on row order. Real NHS sites draw nothing at random.
 """
 
 from __future__ import annotations
@@ -13,15 +16,9 @@ import numpy as np
 import pandas as pd
 
 SEED = 20_240_601
-CENTRE_XY = (530_047.0, 180_422.0)
-"""Charing Cross (EPSG:27700), the conventional centre of London."""
 
-# Median gross internal floor area (m2) and log-sd of synthetic buildings.
+# Median gross internal floor area (m2) and log-sd of synthetic council buildings.
 FLOOR_AREA = {
-    "gp_practice": (450.0, 0.35),
-    "gp_branch": (200.0, 0.35),
-    "hospital": (3_000.0, 0.4),
-    "mental_health_hospital": (2_000.0, 0.4),
     "civic_centre": (8_000.0, 0.2),
     "library": (900.0, 0.3),
     "childrens_centre": (450.0, 0.3),
@@ -35,14 +32,19 @@ COUNCIL_KINDS = {
 }
 CANDIDATE_PROBABILITY = 0.035
 SOCIAL_CARE_REACH = 2_500.0
-MARKET_FACTOR = 0.5
-"""Net receipt as a share of the VOA residual land value: the VOA values assume no
-affordable housing and no developer contributions and it warns that market prices are
-substantially lower."""
-DECANT_PERIOD = 3
-"""First disposal period of NHS hospital sites: two years to decant and consult."""
-ACUTE_SHARE = 0.04
-"""Share of an acute core's floor area open to the modelled out-of-hospital services."""
+COUNCIL_SHARE = 0.3
+"""Share of a council building's floor area open to the modelled services today (social
+care and clinics); the rest is the building's own use (library, children's services,
+offices) and is held (assumption)."""
+COUNCIL_NAMES = {
+    "E09000001": "City of London Corporation",
+    "E09000012": "London Borough of Hackney",
+    "E09000020": "Royal Borough of Kensington and Chelsea",
+    "E09000011": "Royal Borough of Greenwich",
+    "E09000021": "Royal Borough of Kingston upon Thames",
+    "E09000033": "Westminster City Council",
+}
+"""Councils not called "London Borough of <borough>"."""
 
 
 def rng_for(key: str, purpose: str, seed: int = SEED) -> np.random.Generator:
@@ -50,31 +52,9 @@ def rng_for(key: str, purpose: str, seed: int = SEED) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(f"{purpose}:{key}".encode())])
 
 
-def centre_distance(x: np.ndarray | pd.Series, y: np.ndarray | pd.Series) -> np.ndarray:
-    """Straight-line distance (m) to Charing Cross."""
-    return np.hypot(np.asarray(x, float) - CENTRE_XY[0], np.asarray(y, float) - CENTRE_XY[1])
-
-
-def land_value_per_ha(distance_m: np.ndarray) -> np.ndarray:
-    """Residential land value (GBP per hectare) by distance from the centre.
-
-    About 125m GBP/ha at the centre, 55m at 5 km, 30m at 10 km and 17m at 20 km: the
-    range of the VOA residential values for London boroughs in MHCLG's *Land value
-    estimates for policy appraisal* (2017, 2019), inner boroughs dearer than outer.
-    """
-    return 15e6 + 110e6 * np.exp(-np.asarray(distance_m) / 5_000.0)
-
-
-def plot_ratio(distance_m: np.ndarray) -> np.ndarray:
-    """Floor area per unit of site area: 2.5 within 5 km, 1.5 within 10 km, else 0.8."""
-    d = np.asarray(distance_m)
-    return np.select([d < 5_000, d < 10_000], [2.5, 1.5], 0.8)
-
-
-def homes_per_ha(distance_m: np.ndarray) -> np.ndarray:
-    """Housing density: London Plan density matrix mid-points, central/urban/suburban."""
-    d = np.asarray(distance_m)
-    return np.select([d < 5_000, d < 10_000], [250.0, 150.0], 80.0)
+def council_name(code: str, name: str) -> str:
+    """The council of a London borough (``London Borough of Camden``)."""
+    return COUNCIL_NAMES.get(code, f"London Borough of {name}")
 
 
 def _lognormal(keys: pd.Series, purpose: str, sigma: float) -> np.ndarray:
@@ -93,7 +73,8 @@ def _place(
     angle, dist = rng.uniform(0, 2 * np.pi), radius * np.sqrt(rng.uniform(0.1, 1.0))
     return {
         "site_id": key, "name": name, "borough": zone["borough"],
-        "owner": f"London Borough council ({zone['borough_name']})",
+        "owner": council_name(str(zone["borough"]), str(zone["borough_name"])),
+        "owner_type": "council",
         "x": round(float(zone["x"] + dist * np.cos(angle)), 1),
         "y": round(float(zone["y"] + dist * np.sin(angle)), 1),
         "services": services, "site_type": kind, "ods_code": "",
@@ -146,62 +127,42 @@ def council_and_candidate_sites(zones: pd.DataFrame) -> pd.DataFrame:
     out["disposable"] = False
     for column in ("capacity_m2", "running_cost", "backlog_cost", "gia_m2", "land_ha"):
         out[column] = np.nan
+    plots = (out["site_type"] == "candidate_land").to_numpy()
+    out.loc[plots, "land_ha"] = np.round(_uniform(out.loc[plots, "site_id"], "plot", 0.2, 0.6), 3)
     return out
 
 
 def floor_areas(sites: pd.DataFrame) -> pd.DataFrame:
-    """Fill ``gia_m2`` of synthetic buildings and set ``capacity_m2``.
+    """Floor area (``gia_m2``), ``capacity_m2`` and ``held_m2`` of synthetic council buildings.
 
-    Synthetic floor areas are log-normal around the medians of :data:`FLOOR_AREA`.
-    Capacity is the floor area, except an acute core offers :data:`ACUTE_SHARE` of
-    it and candidate land offers none.
+    Floor area is log-normal around the medians of :data:`FLOOR_AREA`, rounded to
+    10 m2; :data:`COUNCIL_SHARE` of it is capacity, the rest held. Candidate land has
+    none. Other sites are unchanged.
     """
     s = sites.copy()
-    kinds = s["site_type"].map(FLOOR_AREA)
-    median = np.array([k[0] if isinstance(k, tuple) else np.nan for k in kinds])
+    council = (s["source"] == "synthetic").to_numpy()
+    kinds = s.loc[council, "site_type"].map(FLOOR_AREA)
+    median = np.array([k[0] if isinstance(k, tuple) else 0.0 for k in kinds])
     sigma = np.array([k[1] if isinstance(k, tuple) else 0.0 for k in kinds])
-    synthetic = np.round(median * _lognormal(s["site_id"], "gia", 1.0) ** sigma, -1)
-    s["gia_m2"] = s["gia_m2"].fillna(pd.Series(synthetic, index=s.index))
-    candidate = s["site_type"] == "candidate_land"
-    s.loc[candidate, "gia_m2"] = 0.0
-    acute = ~s["disposable"] & (s["source"] != "synthetic")
-    s["capacity_m2"] = np.where(acute, np.round(s["gia_m2"] * ACUTE_SHARE, -1), s["gia_m2"])
+    area = np.round(median * _lognormal(s.loc[council, "site_id"], "gia", 1.0) ** sigma, -1)
+    s.loc[council, "gia_m2"] = area
+    s.loc[council, "capacity_m2"] = np.round(area * COUNCIL_SHARE, -1)
+    s.loc[council, "held_m2"] = area - s.loc[council, "capacity_m2"]
     return s
 
 
-def money_and_homes(
-    sites: pd.DataFrame, running_per_m2: float, backlog_per_m2: float
-) -> pd.DataFrame:
-    """Fill costs, market value, housing units and earliest disposal where unknown.
+def clinic(zone: pd.Series, services: str) -> dict[str, object]:
+    """A synthetic community clinic (``CLN-<MSOA>``) at a zone's point, hosting ``services``.
 
-    ``running_per_m2`` and ``backlog_per_m2`` are the London ERIC 2016/17 averages
-    (sum over sum) of non-acute sites, applied to floor area with a seeded log-normal spread (log-sd
-    0.25 and 0.6). Site area is ERIC's land area where published, else floor area
-    over :func:`plot_ratio` (candidate plots 0.2-0.6 ha); market value is site area
-    times :func:`land_value_per_ha` times :data:`MARKET_FACTOR` (log-sd 0.15),
-    housing units site area times
-    :func:`homes_per_ha` (+-20 %). Earliest disposal: GP premises 2-4 (lease ends),
-    other NHS sites :data:`DECANT_PERIOD` (decant), council buildings 1.
+    ``zone`` is a zones row named by its ``zone_id`` (``x``, ``y``, ``borough``,
+    ``borough_name``, ``name``).
     """
-    s = sites.copy()
-    ids = s["site_id"]
-    d = centre_distance(s["x"], s["y"])
-    run = s["gia_m2"] * running_per_m2 * _lognormal(ids, "running", 0.25)
-    s["running_cost"] = np.where(s["running_cost"] > 0, s["running_cost"], np.round(run, -2))
-    backlog = s["gia_m2"] * backlog_per_m2 * _lognormal(ids, "backlog", 0.6)
-    s["backlog_cost"] = s["backlog_cost"].fillna(pd.Series(np.round(backlog, -2), s.index))
-    area = s["gia_m2"] / (plot_ratio(d) * 10_000.0)
-    area = np.where(s["site_type"] == "candidate_land", _uniform(ids, "plot", 0.2, 0.6), area)
-    s["land_ha"] = np.round(np.where(s["land_ha"] > 0, s["land_ha"], area), 3)
-    value = MARKET_FACTOR * s["land_ha"] * land_value_per_ha(d) * _lognormal(ids, "value", 0.15)
-    s["market_value"] = np.where(s["disposable"], np.round(value, -3), 0.0)
-    homes = np.floor(s["land_ha"] * homes_per_ha(d) * _uniform(ids, "homes", 0.8, 1.2))
-    s["housing_units"] = np.where(s["disposable"], homes, 0.0)
-    lease = np.array([rng_for(k, "lease").integers(2, 5) for k in ids])
-    s["earliest_disposal"] = np.select(
-        [s["site_type"].str.startswith("gp"), s["source"] != "synthetic"], [lease, DECANT_PERIOD], 1
+    row = zone.copy()
+    row["zone_id"] = zone.name
+    key = f"CLN-{zone.name}"
+    return _place(
+        key, "community_centre", row, f"Community clinic, {zone['name']}", services, 150.0
     )
-    return s
 
 
 def cover_gaps(sites: pd.DataFrame, zones: pd.DataFrame, reach: dict[str, float]) -> pd.DataFrame:

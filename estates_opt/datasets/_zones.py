@@ -17,7 +17,8 @@ LOOKUP_FILE = "london-lsoa11-demand/lsoa11_to_lsoa21_to_lad22_london.csv"
 
 
 def msoa_zones(shared: Path, boroughs: list[str]) -> pd.DataFrame:
-    """MSOA 2021 zones in ``boroughs`` with ``name``, ``borough_name`` and ``imd_decile``.
+    """MSOA 2021 zones in ``boroughs`` with ``name``, ``borough_name``, ``imd_decile``
+    and ``pop_65_plus`` (Census 2021 residents aged 65 and over).
 
     ``imd_decile`` is the IoD2019 income-domain decile (1 = most deprived tenth of
     England and Wales LSOAs; the overall IMD is not in the shared data), averaged over
@@ -27,8 +28,9 @@ def msoa_zones(shared: Path, boroughs: list[str]) -> pd.DataFrame:
     borough's population-weighted mean.
     """
     zones = read_population_points(shared / MSOA_FILE)
-    names = read_table(shared / MSOA_FILE).set_index("MSOA21CD")["LAD22NM"]
-    zones["borough_name"] = zones["zone_id"].map(names)
+    table = read_table(shared / MSOA_FILE).set_index("MSOA21CD")
+    zones["borough_name"] = zones["zone_id"].map(table["LAD22NM"])
+    zones["pop_65_plus"] = zones["zone_id"].map(table["pop_65_plus"]).astype(np.int64)
     zones = zones[zones["borough"].isin(boroughs)].sort_values("zone_id").reset_index(drop=True)
     deciles = read_income_deciles(shared / LSOA11_FILE)
     lookup = read_table(shared / LOOKUP_FILE).set_index("LSOA11CD")["LSOA21CD"]

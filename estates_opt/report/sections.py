@@ -47,6 +47,7 @@ __all__ = [
     "alternatives_section",
     "alternatives_sheets",
     "fair_access_section",
+    "provenance_section",
 ]
 
 
@@ -147,6 +148,31 @@ def fair_access_section(acc: Access) -> Section:
     body += "<h3>By borough</h3>" + table_html(_breakdown(acc, "borough"), columns)
     body += figure_html(access_change_map(acc), "Change in accessibility", css_class="map")
     return Section("Fair access", body, "fair-access")
+
+
+def provenance_section(table: pd.DataFrame | None) -> Section | None:
+    """The "What is real" section: per site column, how much is public, derived or synthetic.
+
+    ``table`` is :func:`estates_opt.describe.provenance` of the instance's sites (None
+    when the sites say nothing about where their figures come from).
+    """
+    if table is None:
+        return None
+    frame = table.reset_index()
+    body = (
+        "<p>Per site column: sites whose value is copied from a published figure "
+        "(public), computed from published figures by a written rule (derived), or has "
+        "no site-specific public figure (synthetic); shares are of the column total "
+        "(of sites for text columns). The rules and sources are in the sample's "
+        "<code>data/README.md</code>.</p>"
+    )
+    body += table_html(frame, {
+        "column": ("Column", "text"), "public": ("Public", "number"),
+        "derived": ("Derived", "number"), "synthetic": ("Synthetic", "number"),
+        "public_share": ("Public share", "percent"), "derived_share": ("Derived share", "percent"),
+        "synthetic_share": ("Synthetic share", "percent"),
+    })  # fmt: skip
+    return Section("What is real", body, "provenance")
 
 
 def alternatives_sheets(alts: Any) -> dict[str, pd.DataFrame]:

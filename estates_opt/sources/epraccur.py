@@ -60,7 +60,8 @@ def read_epraccur(
     pandas.DataFrame
         MODEL.md site columns, then ``ods_code``, ``site_type`` (``gp_practice``),
         ``postcode``, ``status_code``, ``commissioner_code`` and
-        ``prescribing_setting``. ``owner`` is the commissioner (CCG) code, services
+        ``prescribing_setting``. ``owner`` is blank (the commissioner, a CCG
+        until 2022, owns no premises; its code is in ``commissioner_code``), services
         ``primary_care``. ODS publishes no floor area, costs, value or housing
         capacity: those are NaN for the analyst to fill. Rows with no coordinates
         from either source keep NaN ``x``/``y``.
@@ -104,7 +105,7 @@ def read_epraccur(
         "site_id": code,
         "name": raw["name"].map(lambda s: string.capwords(s.strip().lower())),
         "borough": borough,
-        "owner": raw["commissioner_code"].str.strip(),
+        "owner": "",
         "x": x,
         "y": y,
         "disposable": True,

@@ -42,6 +42,11 @@ logger = logging.getLogger(__name__)
 
 _GIA = ("Gross internal floor area (m²)", "Gross internal site floor area (m²)")
 _LAND = ("Land area owned (Hectares)", "Site land area (Hectare)")
+_OCCUPIED = ("Occupied floor area (m²)",)
+_EMPTY = ("Floor area - empty (%)",)
+_UNDERUSED = ("Floor area - under used (%)",)
+_LAND_IDLE = ("Land area not delivering services (Hectares)",)
+_BEDS = ("Available beds (No.)",)
 _BACKLOG = {
     risk: f"Cost to eradicate {risk} risk backlog (£)"
     for risk in ("high", "significant", "moderate", "low")
@@ -167,8 +172,14 @@ def read_eric_sites(source: Source, *, include_aggregate: bool = False) -> pd.Da
     pandas.DataFrame
         MODEL.md site columns, then ``ods_code``, ``site_type``, ``trust_code``,
         ``trust_type``, ``region`` (commissioning region),
-        ``gia_m2``, ``land_ha``, ``backlog_high`` .. ``backlog_low``,
-        ``hard_fm_cost``, ``soft_fm_cost``, ``energy_cost``, ``other_cost``.
+        ``gia_m2``, ``land_ha``, ``occupied_m2``, ``empty_share`` and
+        ``underused_share`` (fractions of the floor area, from the published
+        percentages), ``land_idle_ha`` (land not delivering services), ``beds``
+        (available beds: 2013/14 and 2014/15 only), ``backlog_high`` ..
+        ``backlog_low``, ``backlog_reported`` (false when all four backlog cells
+        are blank), ``running_reported`` (false when every running-cost cell is
+        blank), ``hard_fm_cost``, ``soft_fm_cost``, ``energy_cost``, ``other_cost``.
+        Blank cells of these extra columns stay NaN.
         ``site_id`` and ``ods_code`` are the ODS site code; ``owner`` the trust name;
         ``capacity_m2`` the whole gross internal floor area (scale it down where only
         part of a hospital is open to the modelled services); ``backlog_cost`` the
@@ -217,6 +228,19 @@ def read_eric_sites(source: Source, *, include_aggregate: bool = False) -> pd.Da
     borough = raw[b_col].str.strip() if b_col else pd.Series("", index=raw.index)
     gia = numbers(raw, first_column(raw, _GIA, name)).astype(float)
     blank = pd.Series("", index=raw.index)
+
+    def optional(names: tuple[str, ...]) -> pd.Series:
+        return numbers(raw, first_column(raw, names, name, required=False)).astype(float)
+
+    cost_columns = [
+        c for group in (_HARD_FM, _SOFT_FM, _ENERGY, _OTHER) for alt in group for c in alt
+    ]
+    present = [c for c in dict.fromkeys(cost_columns) if c in raw.columns]
+    running_reported = (
+        pd.concat([numbers(raw, c) for c in present], axis=1).notna().any(axis=1)
+        if present
+        else pd.Series(False, index=raw.index)
+    )
     columns: dict[str, object] = {
         "site_id": code,
         "name": raw["Site Name"].map(_title) if "Site Name" in raw.columns else code,
@@ -239,8 +263,15 @@ def read_eric_sites(source: Source, *, include_aggregate: bool = False) -> pd.Da
         "region": raw.get("Commissioning Region", blank).str.strip(),
         "gia_m2": gia,
         "land_ha": numbers(raw, first_column(raw, _LAND, name, required=False)),
+        "occupied_m2": optional(_OCCUPIED),
+        "empty_share": optional(_EMPTY) / 100.0,
+        "underused_share": optional(_UNDERUSED) / 100.0,
+        "land_idle_ha": optional(_LAND_IDLE),
+        "beds": optional(_BEDS),
     }
     columns.update({f"backlog_{risk}": value for risk, value in backlog.items()})
+    columns["backlog_reported"] = pd.concat(list(backlog.values()), axis=1).notna().any(axis=1)
+    columns["running_reported"] = running_reported
     columns.update(
         {"hard_fm_cost": hard, "soft_fm_cost": soft, "energy_cost": energy, "other_cost": other}
     )

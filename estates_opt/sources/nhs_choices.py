@@ -36,8 +36,10 @@ def read_nhs_choices_sites(source: Source) -> pd.DataFrame:
     pandas.DataFrame
         MODEL.md site columns, then ``ods_code``, ``site_type`` (``gp_practice``,
         ``gp_branch`` for a 9-character branch code, ``hospital`` or
-        ``mental_health_hospital``), ``parent_code``, ``sector`` and ``postcode``.
-        ``owner`` is the parent organisation (CCG for a GP, trust for a hospital);
+        ``mental_health_hospital``), ``parent_code``, ``parent_name``, ``sector``
+        and ``postcode``. ``owner`` is the parent trust of a hospital and blank for a
+        GP: a GP's parent is its commissioner (a CCG until 2022), which commissions
+        the practice but owns no premises;
         ``borough`` the ``LAD22CD`` column when present. Services: ``primary_care``
         for GPs, ``mental_health`` for mental health hospitals, ``community`` for
         other hospitals. The feed has no floor area, costs, value or housing
@@ -76,7 +78,10 @@ def read_nhs_choices_sites(source: Source) -> pd.DataFrame:
         "site_id": code,
         "name": raw.get("OrganisationName", code).str.strip(),
         "borough": raw.get("LAD22CD", blank).str.strip(),
-        "owner": raw.get("ParentName", blank).str.strip(),
+        "owner": pd.Series(
+            np.where(site_type.str.startswith("gp"), "", raw.get("ParentName", blank).str.strip()),
+            index=raw.index,
+        ),
         "x": x,
         "y": y,
         "disposable": True,
@@ -85,6 +90,7 @@ def read_nhs_choices_sites(source: Source) -> pd.DataFrame:
         "ods_code": code,
         "site_type": site_type,
         "parent_code": raw.get("ParentODSCode", blank).str.strip(),
+        "parent_name": raw.get("ParentName", blank).str.strip(),
         "sector": raw.get("Sector", blank).str.strip(),
         "postcode": raw.get("Postcode", blank).str.strip(),
     }
