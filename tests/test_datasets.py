@@ -18,12 +18,8 @@ import pytest
 
 from estates_opt.cli import main
 from estates_opt.datasets import data_dir, load_sample, sample_names
-from estates_opt.datasets.build import (
-    LONDON_BOROUGHS,
-    LONDON_PLAN_TARGETS,
-    NCL_BOROUGHS,
-    write_sample,
-)
+from estates_opt.datasets._policy import LONDON_PLAN_TARGETS
+from estates_opt.datasets.build import LONDON_BOROUGHS, NCL_BOROUGHS, write_sample
 from estates_opt.describe import provenance
 from estates_opt.instance import split_services
 from estates_opt.io import read_instance

@@ -12,6 +12,12 @@ import pandas as pd
 
 from estates_opt.datasets._capacity import council_hosts
 from estates_opt.datasets._gp import gp_premises
+from estates_opt.datasets._policy import (
+    BUDGET_SHARE,
+    PERIODS,
+    housing_target,
+    scenario_text,
+)
 from estates_opt.datasets._projects import NEW_BUILD_RUNNING, make_projects
 from estates_opt.datasets._real import ERIC_FILE, real_sites
 from estates_opt.datasets._synthetic import (
@@ -24,7 +30,7 @@ from estates_opt.datasets._values import land_values
 from estates_opt.datasets._zones import msoa_zones
 from estates_opt.instance import Instance
 from estates_opt.io import write_instance
-from estates_opt.scenario import SCENARIO_FILE, Scenario, Service, scenario_to_toml
+from estates_opt.scenario import SCENARIO_FILE, Scenario, Service
 from estates_opt.sources import read_eric_sites
 
 __all__ = ["NCL_BOROUGHS", "SAMPLES", "build_sample", "sample_frames", "write_sample"]
@@ -46,30 +52,12 @@ health figures only weigh how a real site's floor area in use is split between t
 two services it hosts (:func:`space_standards`)."""
 CALIBRATED = ("community", "mental_health")
 U_MAX = 0.9
-PERIODS = 5
 DECANT_PERIOD = 3
 """First disposal period of a site with no held floor area: two years to decant and consult."""
 REPROVISION_PERIOD = 4
 """First disposal period of a site whose held floor area must be re-provided first:
 consent in period 1, a two-period build from period 2, ready in period 4."""
 
-LONDON_PLAN_TARGETS = {
-    "E09000001": 1_460, "E09000002": 19_440, "E09000003": 23_640, "E09000004": 6_850,
-    "E09000005": 23_250, "E09000006": 7_740, "E09000007": 10_380, "E09000008": 20_790,
-    "E09000009": 21_570, "E09000010": 12_460, "E09000011": 28_240, "E09000012": 13_300,
-    "E09000013": 16_090, "E09000014": 15_920, "E09000015": 8_020, "E09000016": 12_850,
-    "E09000017": 10_830, "E09000018": 17_820, "E09000019": 7_750, "E09000020": 4_480,
-    "E09000021": 9_640, "E09000022": 13_350, "E09000023": 16_670, "E09000024": 9_180,
-    "E09000025": 32_800, "E09000026": 14_090, "E09000027": 4_110, "E09000028": 23_550,
-    "E09000029": 4_690, "E09000030": 34_730, "E09000031": 12_640, "E09000032": 19_500,
-    "E09000033": 9_850,
-}  # fmt: skip
-"""Ten-year net housing completion targets 2019/20-2028/29, London Plan 2021 Table 4.1
-(the borough rows; the two development corporations' 35,280 are not included)."""
-NHS_LAND_SHARE = 26_000 / 1_000_000
-"""NHS surplus land for 26,000 homes by 2020 (Spending Review 2015) against the
-government's one million new homes over the same five years (2015-2020)."""
-BUDGET_SHARE = 0.02
 MODEL_COLUMNS = ["site_id", "name", "borough", "owner", "x", "y", "capacity_m2",
                  "running_cost", "backlog_cost", "market_value", "housing_units",
                  "disposable", "earliest_disposal", "services"]  # fmt: skip
@@ -103,13 +91,6 @@ SAMPLES: dict[str, Sample] = {
         LONDON_BOROUGHS, "gp-registered-patients/gp_reg_pat_prac_all_2022-05_london.csv"
     ),
 }
-
-
-def housing_target(boroughs: list[str]) -> float:
-    """Homes expected from NHS land over the horizon: :data:`NHS_LAND_SHARE` of the
-    boroughs' London Plan ten-year targets, pro rata to the five-year horizon."""
-    ten_years = sum(LONDON_PLAN_TARGETS[b] for b in boroughs)
-    return float(math.floor(NHS_LAND_SHARE * ten_years * PERIODS / 10))
 
 
 def _rates(shared: Path) -> tuple[float, float]:
@@ -410,60 +391,11 @@ def build_sample(name: str, shared_data_dir: str | Path) -> Instance:
     return Instance.from_frames(sites, zones, scenario, projects, name=name)
 
 
-def scenario_notes(name: str, scenario: Scenario) -> dict[str, list[str]]:
-    """Comments for ``scenario.toml``: the policy behind each target (by line prefix)."""
-    boroughs = SAMPLES[name].boroughs
-    ten = sum(LONDON_PLAN_TARGETS[b] for b in boroughs)
-    return {
-        "[horizon]": [
-            f"# {name}: built by estates_opt.datasets from ../shared/data (see data/README.md).",
-            "# Every target below follows a stated policy; none is tuned to bind.",
-        ],
-        "capital_budget =": [
-            "# Capital budget per period: the backlog maintenance of the whole estate spread",
-            f"# over the {PERIODS} periods (the cost of holding it all) plus {BUDGET_SHARE:.0%} "
-            "of the capex",
-            "# of every project on offer, spread the same way.",
-        ],
-        "receipt_retention =": [
-            "# All receipts may be reinvested locally (the Naylor review, 2017, recommends",
-            "# that the NHS keep its disposal receipts to reinvest).",
-        ],
-        "receipts_target =": [
-            "# No receipts target: receipts already count in the NPV, and no NCL or London",
-            "# estates strategy with a receipts figure is in the shared data.",
-        ],
-        "target =": [
-            "# Homes: NHS surplus land was to provide 26,000 of the government's 1,000,000 new",
-            "# homes of 2015-2020 (Spending Review 2015): 2.6 %. Applied to the boroughs'",
-            f"# London Plan 2021 ten-year housing targets (Table 4.1: {ten:,} homes) for the",
-            f"# {PERIODS}-year horizon: 0.026 x {ten:,} x {PERIODS} / 10 = "
-            f"{scenario.housing_target:,.0f} (rounded down).",
-        ],
-        "[services.community]": [
-            "# community and mental_health: U_max x the floor area these services use today",
-            "# at the real sites (ERIC 2016/17 floor area less held and empty or under-used",
-            "# space) per 1,000 Census 2021 residents; social_care: 15 m2 per 1,000",
-            "# residents (planning assumption). Reach and travel costs are assumptions.",
-        ],
-    }
-
-
-def scenario_text(name: str, scenario: Scenario) -> str:
-    """``scenario.toml`` of a sample: the written scenario with the policy comments."""
-    notes = scenario_notes(name, scenario)
-    lines = []
-    for line in scenario_to_toml(scenario).split("\n"):
-        for prefix, comment in notes.items():
-            if line.startswith(prefix):
-                lines += comment
-        lines.append(line)
-    return "\n".join(lines)
-
-
 def write_sample(name: str, shared_data_dir: str | Path, out: str | Path) -> Path:
     """Build a sample and write its folder (``out``, replaced), scenario comments included."""
     instance = build_sample(name, shared_data_dir)
     path = write_instance(instance, out, overwrite=True)
-    (path / SCENARIO_FILE).write_text(scenario_text(name, instance.scenario), encoding="utf-8")
+    (path / SCENARIO_FILE).write_text(
+        scenario_text(name, SAMPLES[name].boroughs, instance.scenario), encoding="utf-8"
+    )
     return path
