@@ -96,12 +96,22 @@ def _zone_table(instance: Instance, assignments: pd.DataFrame, periods: int) -> 
     return gpd.GeoDataFrame(zones, geometry="geometry", crs=instance.zones.crs)
 
 
+def _optional_number(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """An informational numeric column of the sites table (0 where absent or blank)."""
+    if column not in frame.columns:
+        return np.zeros(len(frame))
+    return pd.to_numeric(frame[column], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+
+
 def _reasons(
     instance: Instance, model: ModelArrays, assignments: pd.DataFrame, dispose: np.ndarray
 ) -> list[str]:
-    """One line per disposed site: receipt, homes, costs stopped, where services move."""
+    """One line per disposed site: who owns it, receipt, homes, costs stopped, the space it
+    holds that must be re-provided first (where the sites table says), where services move."""
     sites = instance.sites
     names = dict(zip(sites["site_id"], sites["name"].astype(str), strict=True))
+    held = _optional_number(sites, "held_m2")
+    reprovision = _optional_number(sites, "reprovision_cost")
     arcs = model.arcs
     nearest = arcs.loc[arcs.groupby(["zone", "service"])["distance_m"].idxmin()]
     reasons = []
@@ -110,11 +120,19 @@ def _reasons(
             reasons.append("")
             continue
         row = sites.iloc[s]
-        text = (
+        owner = str(row.get("owner", "") or "").strip()
+        text = f"Owned by {owner}. " if owner else ""
+        text += (
             f"Receipt £{row['market_value'] / 1e6:,.2f}m and {row['housing_units']:,.0f} homes "
             f"from period {period}; stops £{row['running_cost'] / 1e3:,.0f}k a year running "
             f"cost and £{row['backlog_cost'] / 1e3:,.0f}k backlog"
         )
+        if held[s] > 0:
+            text += (
+                f"; its {held[s]:,.0f} m2 of held space (beds, acute or GP lists) is re-provided"
+            )
+            if reprovision[s] > 0:
+                text += f" for £{reprovision[s] / 1e6:,.1f}m, netted off the receipt"
         zones = instance.zones["zone_id"].to_numpy()[nearest.loc[nearest["site"] == s, "zone"]]
         moved = assignments[assignments["zone_id"].isin(zones) & (assignments["period"] == period)]
         if split_services(row["services"]) and not moved.empty:
