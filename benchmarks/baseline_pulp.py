@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import estates_opt.backends.pulp as _safe_pulp  # imports PuLP without its RTLD_GLOBAL load
+from estates_opt.backends.cbc import cbc_path
 from estates_opt.geo import hosted_services, marriage_pairs, reach_arcs
 from estates_opt.instance import Instance, split_services
 
@@ -290,7 +291,7 @@ def solve_cbc(model: PulpModel, *, mip_gap: float, time_limit: float) -> dict[st
         _, handoff = _timed(model.prob.writeMPS, str(Path(tmp) / "model.mps"))
         log = Path(tmp) / "cbc.log"
         solver = pulp.COIN_CMD(
-            path=_safe_pulp.cbc_path(),
+            path=cbc_path(),
             msg=False,
             timeLimit=time_limit,
             gapRel=mip_gap,
