@@ -22,6 +22,7 @@ from estates_opt.sources.cflp import (
     holmberg_instance,
     read_holmberg,
     read_tbed1,
+    tbed1_instance,
 )
 
 P1_SINGLE_SOURCE = 8848.0  # optima/holmberg.csv, p1 (Holmberg, Ronnqvist and Yuan 1999)
@@ -110,3 +111,19 @@ def test_wrong_count_is_an_input_error(tmp_path: Path) -> None:
     path.write_text("2 3\n10 5\n10 7\n1 2 3\n11 12 13\n21 22\n", encoding="utf-8")
     with pytest.raises(InputError, match="expected 15 numbers, got 14"):
         read_holmberg(path)
+
+
+def test_lagrangian_rule_sends_one_customer_per_site_to_highs(shared_data: Path) -> None:
+    """TBED1 (300 sites, 300 customers) skips the Lagrangian phase; OR-Library capa
+    (100 sites, 1,000 customers) keeps it (docs/decisions.md, issue 20)."""
+    import sys
+
+    from estates_opt.model.build import build_model
+    from estates_opt.sources.orlib import orlib_cap_instance
+
+    solve_module = sys.modules["estates_opt.optimize.solve"]
+    tbed1 = build_model(tbed1_instance(_extra(shared_data) / "tbed1" / "i300_1.plc.gz"))
+    assert not solve_module._worth_decomposing(tbed1)
+    capa = shared_data / "orlib" / "cap" / "capa.txt"
+    if capa.exists():
+        assert solve_module._worth_decomposing(build_model(orlib_cap_instance(capa, 8000)))
