@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from benchmarks.cases_cflp import cflp_cases
 from estates_opt.instance import Instance
 from estates_opt.io.scenario_file import read_scenario
 from estates_opt.scenario import Scenario, Service
@@ -86,9 +87,13 @@ class Case:
     """One benchmark case.
 
     ``read`` returns the raw tables; ``mip_gap`` and ``time_limit`` are what our solve
-    is asked for; ``baselines`` names the PuLP baseline solvers to run beside it
-    (``"build"`` alone times the straightforward build without solving it);
-    ``known_cost`` is a published minimum cost, compared as ``cost_offset - NPV``.
+    is asked for; ``baselines`` names the baseline solvers to run beside it
+    (``"build"`` alone times the straightforward build without solving it;
+    ``"textbook"`` the strong CFLP model in plain HiGHS, location cases only);
+    ``known_cost`` is a published minimum cost (``known_cost_kind`` says which kind),
+    compared as ``cost_offset - NPV``. Location cases carry their ``arrays``
+    (capacities, fixed costs, demands, total costs) and the textbook's cost-scale
+    ``textbook_gap`` (see :mod:`benchmarks.cases_cflp`).
     """
 
     name: str
@@ -103,6 +108,10 @@ class Case:
     known_npv: float | None = None
     targets: dict[str, float] = field(default_factory=dict)
     quick: bool = False
+    known_cost_kind: str = "optimum"
+    arrays: Callable[[], tuple[np.ndarray, ...]] | None = None
+    cost_offset: float | None = None
+    textbook_gap: float | None = None
 
     def available(self) -> bool:
         """Whether the data this case reads is on this machine."""
@@ -287,6 +296,13 @@ def _folder_reader(folder: Path) -> Callable[[], RawInstance]:
     return read
 
 
+def _orlib_arrays(path: Path, capacity: float) -> Callable[[], tuple[np.ndarray, ...]]:
+    def load() -> tuple[np.ndarray, ...]:
+        return read_orlib_cap(path, capacity=capacity)
+
+    return load
+
+
 def _orlib_reader(path: Path, capacity: float) -> Callable[[], RawInstance]:
     """Parse an OR-Library file into tables (its loader validates once while reading)."""
 
@@ -408,6 +424,11 @@ def _build_registry() -> dict[str, Case]:
         path = ORLIB_CAP / f"{stem}.txt"
         for capacity in capacities:
             key = f"{stem}_{capacity}"
+            fixed = _orlib_fixed_cost(path) if path.exists() else 0.0
+            known = optima.get(key)
+            textbook_gap = 1e-4  # the same absolute gap as ours (1e-4 of the NPV)
+            if known and fixed != known:
+                textbook_gap = 1e-4 * abs(fixed - known) / known
             cases.append(
                 Case(
                     name=key,
@@ -418,8 +439,13 @@ def _build_registry() -> dict[str, Case]:
                     time_limit=60.0,
                     known_cost=optima.get(key),
                     targets={"solve_s": 60.0},
+                    baselines=("textbook", "pulp-cbc", "pulp-highs"),
+                    arrays=_orlib_arrays(path, capacity),
+                    cost_offset=fixed,
+                    textbook_gap=textbook_gap,
                 )
             )
+    cases += cflp_cases(Case, RawInstance, _size_of)
     return {case.name: case for case in cases}
 
 
@@ -452,9 +478,8 @@ def quick_cases() -> list[str]:
 
 
 def orlib_fixed_cost(case: Case) -> float | None:
-    """Sum of fixed costs of an OR-Library case (cost = this - NPV)."""
-    path = getattr(case.read, "path", None)
-    return _orlib_fixed_cost(Path(path)) if case.group == "orlib" and path else None
+    """Sum of fixed costs of a location case (cost = this - NPV); None for others."""
+    return case.cost_offset or None
 
 
 def describe(case: Case) -> dict[str, Any]:
@@ -464,6 +489,9 @@ def describe(case: Case) -> dict[str, Any]:
         "group": case.group,
         "size": case.size,
         "mip_gap": case.mip_gap,
+        "textbook_gap": case.textbook_gap,
+        "known_cost": case.known_cost,
+        "known_cost_kind": case.known_cost_kind,
         "time_limit": case.time_limit,
         "baselines": list(case.baselines),
         "targets": case.targets,

@@ -5,7 +5,8 @@ validate (``Instance.from_frames``), build (``build_model``), hand-off (the arra
 highspy's ``passModel`` and OR-Tools' ``model_builder``), solve (``estates_opt.optimize.solve``,
 so every improvement of the core shows up), check (``estates_opt.check``) and write
 (``write_plan``). Baseline variants (``pulp-cbc``, ``pulp-highs``, ``pulp-build``) run
-:mod:`benchmarks.baseline_pulp` on the same validated instance.
+:mod:`benchmarks.baseline_pulp` on the same validated instance; ``textbook`` (location
+cases) runs :mod:`benchmarks.baseline_textbook` on the case's arrays.
 
 The parent starts ``python -m benchmarks.drivers CASE VARIANT OUT.json``, waits with
 ``os.wait4`` for the child's own ``ru_maxrss`` (peak resident memory) and kills it at a
@@ -34,7 +35,7 @@ from benchmarks.cases import Case, get_case, orlib_fixed_cost
 
 __all__ = ["VARIANTS", "run_case_inline", "run_in_subprocess"]
 
-VARIANTS = ("ours", "pulp-cbc", "pulp-highs", "pulp-build")
+VARIANTS = ("ours", "textbook", "pulp-cbc", "pulp-highs", "pulp-build")
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -143,6 +144,24 @@ def _baseline(
     result["solver_s"] = out["solve_s"]
 
 
+def _textbook(case: Case, result: dict[str, Any], phases: _Phases, time_limit: float) -> None:
+    from benchmarks.baseline_textbook import build_textbook, solve_textbook
+
+    if case.arrays is None or case.cost_offset is None:
+        raise ValueError(f"{case.name}: the textbook baseline needs a location case's arrays.")
+    arrays = phases.run("read", case.arrays)
+    lp = phases.run("build", build_textbook, *arrays)
+    result["model"] = {"variables": lp.num_col_, "constraints": lp.num_row_}
+    gap = case.textbook_gap if case.textbook_gap is not None else case.mip_gap
+    out = solve_textbook(lp, case.cost_offset, mip_gap=gap, time_limit=time_limit)
+    phases.seconds["handoff"] = out.pop("handoff_s")
+    phases.seconds["solve"] = out["solve_s"]
+    phases.peak_mb["solve"] = _peak_mb()
+    result.update(out)
+    result["solver_s"] = out["solve_s"]
+    result["textbook_gap_asked"] = gap
+
+
 def run_case_inline(
     case: Case, variant: str = "ours", *, time_limit: float | None = None
 ) -> dict[str, Any]:
@@ -163,6 +182,8 @@ def run_case_inline(
     try:
         if variant == "ours":
             _ours(case, result, phases, limit)
+        elif variant == "textbook":
+            _textbook(case, result, phases, limit)
         elif variant in VARIANTS:
             _baseline(case, variant, result, phases, limit)
         else:
@@ -181,7 +202,9 @@ def run_case_inline(
             cost = fixed - float(result["objective"])
             result["cost"] = cost
             result["known_cost"] = case.known_cost
+            result["known_cost_kind"] = case.known_cost_kind
             result["cost_rel_error"] = abs(cost - case.known_cost) / case.known_cost
+            result["cost_minus_known"] = cost - case.known_cost
             if result.get("bound") is not None:  # the proved gap on the cost scale
                 result["cost_gap"] = (cost - (fixed - float(result["bound"]))) / cost
     if case.known_npv is not None and result.get("objective") is not None:
