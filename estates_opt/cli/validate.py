@@ -64,7 +64,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, int | np.integer):
         return f"{value:,}"
     if isinstance(value, float | np.floating):
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+        number = float(value)
+        return f"{number:,.0f}" if abs(number) >= 100 else f"{number:,.3g}"
     return str(value)
 
 

@@ -57,7 +57,7 @@ def read_table(source: Source, **kwargs: object) -> pd.DataFrame:
         dtype=str,
         encoding="utf-8-sig",
         keep_default_na=False,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 
