@@ -130,6 +130,8 @@ class Scenario:
             if isinstance(value, tuple):
                 value = list(value)
             if isinstance(value, Mapping):
+                if not value:
+                    continue  # an empty table is the default: not written
                 value = dict(value)
             tables.setdefault(table, {})[key] = value
         tables["services"] = {

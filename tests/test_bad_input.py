@@ -488,7 +488,7 @@ HAND_CASES = [
     ),
     Case(
         "by-borough-unknown",
-        _toml(r"^by_borough = .*$", "by_borough = {E09999999 = 5.0}"),
+        _toml(r"^\[housing\]$", "[housing]\nby_borough = {E09999999 = 5.0}"),
         "scenario.toml",
         None,
         None,

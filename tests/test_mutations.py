@@ -135,7 +135,12 @@ _SCENARIO = {
     r"^receipt_retention = .*$": ["0.0", "0.5", "2.0"],
     r"^receipts_target = .*$": ["0.0", "1e7", "1e8", "1e12", "-1.0"],
     r"^target = .*$": ["0.0", "100.0", "1e3", "1e6", "-1.0"],
-    r"^by_borough = .*$": ["{E09000007 = 5.0}", "{E09000007 = 1e5}", "{X = 1.0}"],
+    # by_borough (empty by default, so not in the file) is added under [housing]
+    r"^\[housing\]$": [
+        "[housing]\nby_borough = {E09000007 = 5.0}",
+        "[housing]\nby_borough = {E09000007 = 1e5}",
+        "[housing]\nby_borough = {X = 1.0}",
+    ],
     r"^distance_m = .*$": ["0.0", "500.0", "5000.0", "-5.0"],
     r"^value_uplift = .*$": ["0.0", "1.0", "-0.1"],
     r"^housing_uplift = .*$": ["0.5", "2.0"],
@@ -175,10 +180,12 @@ def test_one_mutated_scenario_value(base: Path, key: str, pick: int, rows: list[
             text = re.sub(rf"^{key} = \[\]$", f"{key} = [{chosen}]", text, flags=re.M)
         else:
             values = _SCENARIO[key]
+            value = values[pick % len(values)]
             prefix = key.strip("^").split(" = ")[0]
-            text, count = re.subn(
-                key, f"{prefix} = {values[pick % len(values)]}", text, count=1, flags=re.M
+            replacement = (
+                value if value.startswith("[") and "\n" in value else f"{prefix} = {value}"
             )
+            text, count = re.subn(key, replacement, text, count=1, flags=re.M)
             assert count == 1
         path.write_text(text, encoding="utf-8")
         _outcome(folder)

@@ -85,6 +85,9 @@ def _record(written: list[Path]) -> None:
     by_folder: dict[Path, list[str]] = {}
     for path in written:
         by_folder.setdefault(path.parent, []).append(path.name)
+        figures = path.with_name(f"{path.stem}_figures")  # the page's PNG and SVG figures
+        if path.suffix == ".html" and figures.is_dir():
+            by_folder[path.parent].append(f"{figures.name}/**")
     for folder, names in by_folder.items():
         if read_marker(folder) is not None:
             record_files(folder, names)

@@ -259,7 +259,7 @@ class OutputFolder:
         patterns = KINDS[self.kind][1]
         previous = False
         for rel in _files(target):
-            if rel in own or rel == MARKER or _matches(rel, patterns):
+            if rel in own or rel == MARKER or _matches(rel, (*patterns, *own)):
                 previous = previous or not _matches(rel, _CACHE)
                 continue
             raise OutputExistsError(

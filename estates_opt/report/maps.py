@@ -170,7 +170,8 @@ def estate_map(
         finite = change[np.isfinite(change)]
         bound = max(float(np.abs(finite).max()) if len(finite) else 0.0, 1.0)
         norm = TwoSlopeNorm(vmin=-bound, vcenter=0.0, vmax=bound)
-        cells = cells[cells.geometry.notna()]
+        shapes = np.asarray(cells.geometry.values)
+        cells = cells[~(shapely.is_missing(shapes) | shapely.is_empty(shapes))]
         cells.plot(
             ax=ax, column="distance_change_m", cmap="RdBu_r", norm=norm, alpha=0.55,
             edgecolor="white", linewidth=0.3,
