@@ -26,14 +26,10 @@ import html
 from typing import Any
 
 import geopandas as gpd
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import shapely
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
@@ -99,10 +95,8 @@ def access_change_map(acc: Access, *, width_in: float = 11.0) -> Figure | None:
     extent = shapely.convex_hull(shapely.multipoints(xy)).buffer(HULL_BUFFER_M)
     columns = min(len(services), 2)
     rows = int(np.ceil(len(services) / columns))
-    fig, axes = plt.subplots(
-        rows, columns, figsize=(width_in, width_in * 0.45 * rows), layout="constrained",
-        squeeze=False,
-    )  # fmt: skip
+    fig = Figure(figsize=(width_in, width_in * 0.45 * rows), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False)  # its own canvas: no pyplot state
     for ax, service in zip(axes.ravel(), services, strict=False):
         part = zones[zones["service"] == service][["access_change", "geometry"]]
         cells = zone_cells(gpd.GeoDataFrame(part, geometry="geometry", crs=zones.crs), extent)
@@ -110,11 +104,12 @@ def access_change_map(acc: Access, *, width_in: float = 11.0) -> Figure | None:
         finite = change[np.isfinite(change)]
         bound = max(float(np.abs(finite).max()) if len(finite) else 0.0, 1e-9)
         norm = TwoSlopeNorm(vmin=-bound, vcenter=0.0, vmax=bound)
-        cells[cells.geometry.notna()].plot(
+        shapes = np.asarray(cells.geometry.values)
+        cells[~(shapely.is_missing(shapes) | shapely.is_empty(shapes))].plot(
             ax=ax, column="access_change", cmap="RdBu", norm=norm, edgecolor="white",
             linewidth=0.3,
         )  # fmt: skip
-        fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="RdBu"), ax=ax, shrink=0.7)
+        fig.colorbar(ScalarMappable(norm=norm, cmap="RdBu"), ax=ax, shrink=0.7)
         ax.set_title(f"{service}: change in 2SFCA (m2 per 1,000 residents)", fontsize=10)
         ax.set_aspect("equal")
         ax.set_axis_off()
