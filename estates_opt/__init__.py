@@ -34,7 +34,7 @@ from estates_opt.io.atomic import OutputExistsError
 from estates_opt.io.plan_write import write_plan
 from estates_opt.io.scenario_file import read_scenario
 from estates_opt.optimize import solve
-from estates_opt.plan import Plan, PlanStatusError
+from estates_opt.plan import Kpis, Plan, PlanStatusError
 from estates_opt.scenario import Scenario, Service
 from estates_opt.status import Status
 
@@ -46,6 +46,7 @@ __all__ = [
     "EstatesOptError",
     "InputError",
     "Instance",
+    "Kpis",
     "OutputExistsError",
     "Plan",
     "PlanCheckError",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -11,7 +9,7 @@ import pandas as pd
 from estates_opt.backends.base import SolverResult
 from estates_opt.instance import Instance, split_services
 from estates_opt.model.arrays import ModelArrays
-from estates_opt.plan import Plan
+from estates_opt.plan import Kpis, Plan
 from estates_opt.status import Status
 
 __all__ = ["empty_plan", "plan_from_solution"]
@@ -282,7 +280,7 @@ def _kpis(
     assignments: pd.DataFrame,
     dispose: np.ndarray,
     start: np.ndarray,
-) -> dict[str, Any]:
+) -> Kpis:
     sc, src = instance.scenario, instance.sites
     T = sc.periods
     disposed = dispose > 0

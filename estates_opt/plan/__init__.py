@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import geopandas as gpd
 import pandas as pd
@@ -13,7 +13,7 @@ import pandas as pd
 from estates_opt.errors import EstatesOptError
 from estates_opt.status import Status
 
-__all__ = ["SECTION6_COLUMNS", "Plan", "PlanStatusError", "total_seconds"]
+__all__ = ["SECTION6_COLUMNS", "Kpis", "Plan", "PlanStatusError", "total_seconds"]
 
 SECTION6_COLUMNS = {
     "project_decisions": ["project_id", "site_id", "start_period", "ready_period", "capex"],
@@ -43,6 +43,29 @@ def total_seconds(timings: Mapping[str, object]) -> float:
     )
 
 
+class Kpis(TypedDict, total=False):
+    """The key figures of a plan (``summary.json`` ``kpis``; MODEL.md section 6 names the
+    first of them). Money in GBP, areas in m2; a plan without decisions has none."""
+
+    receipts: float
+    receipts_target: float
+    housing_units: float
+    housing_target: float
+    sites_disposed: int
+    floor_area_released_m2: float
+    projects_built: int
+    capex: float
+    running_cost_saving_per_year: float
+    backlog_avoided: float
+    marriage_pairs: int
+    utilisation_before: float | None
+    utilisation_after: float | None
+    cash_position: list[float]
+    colocated_hubs: int
+    travel_first_period: dict[str, dict[str, float]]
+    travel_last_period: dict[str, dict[str, float]]
+
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """A solved (or diagnosed) plan.
@@ -60,7 +83,7 @@ class Plan:
     mip_gap: float | None
     solver: str
     timings: dict[str, float]
-    kpis: dict[str, Any]
+    kpis: Kpis
     sites: gpd.GeoDataFrame
     projects: pd.DataFrame
     assignments: pd.DataFrame

@@ -7,6 +7,7 @@ library, so it shows in any notebook, with or without the ``report`` extra.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,7 @@ def _row(label: str, value: str, target: str = "", met: bool | None = None) -> s
     )
 
 
-def _kpi_rows(kpis: dict[str, Any]) -> list[str]:
+def _kpi_rows(kpis: Mapping[str, Any]) -> list[str]:
     rows = []
     for label, key, target_key, fmt in (
         ("Capital receipts", "receipts", "receipts_target", _money),
