@@ -137,6 +137,8 @@ def cflp_instance(
     demands: np.ndarray,
     costs: np.ndarray,
     name: str = "cflp",
+    *,
+    borough: str = "cflp",
 ) -> Instance:
     """A CFLP as a one-period :class:`~estates_opt.Instance` (the module's mapping).
 
@@ -148,6 +150,8 @@ def cflp_instance(
         ``costs[j, i]``: the total cost of serving all of customer j from facility i.
     name
         The instance's name.
+    borough
+        The ``borough`` of every site and zone (the set's name).
 
     Examples
     --------
@@ -163,7 +167,7 @@ def cflp_instance(
     sites = pd.DataFrame(
         {
             "site_id": site_ids,
-            "borough": "cflp",
+            "borough": borough,
             "x": _SITE_SPACING_M * np.arange(m),
             "y": 0.0,
             "capacity_m2": capacities,
@@ -177,7 +181,7 @@ def cflp_instance(
         }
     )
     zones = pd.DataFrame(
-        {"zone_id": zone_ids, "borough": "cflp", "x": 0.0, "y": -_SITE_SPACING_M,
+        {"zone_id": zone_ids, "borough": borough, "x": 0.0, "y": -_SITE_SPACING_M,
          "population": demands}
     )  # fmt: skip
     safe = np.where(demands > 0, demands, 1.0)

@@ -23,21 +23,16 @@ instead of a number: pass the capacity to use (Beasley's Table 1 values).
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from estates_opt.errors import InputError, Problem
 from estates_opt.instance import Instance
-from estates_opt.scenario import Scenario, Service
+from estates_opt.sources.cflp import SERVICE, cflp_instance
 
 __all__ = ["SERVICE", "orlib_cap_instance", "read_orlib_cap"]
-
-SERVICE = "warehouse"
-_SITE_SPACING_M = 1000.0  # sites on a line, far beyond any marriage distance
 
 
 def read_orlib_cap(
@@ -117,53 +112,4 @@ def orlib_cap_instance(path: str | os.PathLike[str], capacity: float | None = No
     >>> inst = orlib_cap_instance("cap41.txt")  # doctest: +SKIP
     >>> published = fixed.sum() - eo.solve(inst, mip_gap=1e-9).objective  # doctest: +SKIP
     """
-    capacities, fixed, demands, costs = read_orlib_cap(path, capacity)
-    m, n = len(capacities), len(demands)
-    site_ids = [f"W{i + 1}" for i in range(m)]
-    zone_ids = [f"C{j + 1}" for j in range(n)]
-    sites = pd.DataFrame(
-        {
-            "site_id": site_ids,
-            "borough": "orlib",
-            "x": _SITE_SPACING_M * np.arange(m),
-            "y": 0.0,
-            "capacity_m2": capacities,
-            "running_cost": fixed,
-            "backlog_cost": 0.0,
-            "market_value": 0.0,
-            "housing_units": 0.0,
-            "disposable": True,
-            "earliest_disposal": 1,
-            "services": SERVICE,
-        }
-    )
-    zones = pd.DataFrame(
-        {
-            "zone_id": zone_ids,
-            "borough": "orlib",
-            "x": 0.0,
-            "y": -_SITE_SPACING_M,
-            "population": demands,
-        }
-    )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        distance = np.where(demands[:, None] > 0, 1000.0 * costs / demands[:, None], 0.0)
-    travel = pd.DataFrame(
-        {
-            "zone_id": np.repeat(zone_ids, m),
-            "site_id": np.tile(site_ids, n),
-            "distance_m": distance.ravel(),
-        }
-    )
-    scenario = Scenario(
-        periods=1,
-        period_years=1.0,
-        discount_rate=0.0,
-        utilisation_max=1.0,
-        utilisation_min=0.0,
-        capital_budget=max(1.0, float(fixed.sum())),
-        marriage_value_uplift=0.0,
-        marriage_housing_uplift=0.0,
-        services={SERVICE: Service(1000.0, math.inf, 1.0)},
-    )
-    return Instance.from_frames(sites, zones, scenario, travel=travel, name=Path(path).stem)
+    return cflp_instance(*read_orlib_cap(path, capacity), name=Path(path).stem, borough="orlib")
