@@ -31,6 +31,7 @@ from estates_opt.io import (
     write_instance,
 )
 from estates_opt.io.atomic import OutputExistsError
+from estates_opt.io.plan_read import read_plan
 from estates_opt.io.plan_write import write_plan
 from estates_opt.io.scenario_file import read_scenario
 from estates_opt.optimize import solve
@@ -62,6 +63,7 @@ __all__ = [
     "check",
     "load_sample",
     "read_instance",
+    "read_plan",
     "read_plan_files",
     "read_scenario",
     "read_sites",
