@@ -161,8 +161,10 @@ def test_infeasible_model(solver: str, case: str) -> None:
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-def test_tiny_time_limit_is_never_optimal(solver: str, p01_model: ModelArrays) -> None:
-    result = get_backend(solver).solve(p01_model, SolveOptions(mip_gap=0, time_limit=0.01))
+def test_a_stopped_run_is_never_optimal(solver: str, p01_model: ModelArrays) -> None:
+    # stopped after its first node (a node limit: the same stop on any machine); p01's
+    # root bound is 9 % above its optimum, so no backend can prove it there
+    result = get_backend(solver).solve(p01_model, SolveOptions(mip_gap=0, node_limit=1))
     assert result.status in (eo.Status.FEASIBLE, eo.Status.NO_SOLUTION), result.message
     assert_consistent(result)
 

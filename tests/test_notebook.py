@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "tutorial_own_estate.ipynb"
 
 
-def test_tutorial_notebook_runs() -> None:
+def test_tutorial_notebook_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a notebook user's kernel shows figures inline; CI's MPLBACKEND=Agg would hide them
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     client = NotebookClient(
         notebook, timeout=300, kernel_name="python3",

@@ -203,18 +203,27 @@ class PulpCbcBackend:
         version = run.log_value("Version")
         solver = f"CBC {version or '(version unknown)'} via PuLP {pulp.__version__}"
 
-        def nocolumn_values(message: str) -> SolverResult:
+        def no_solution(message: str) -> SolverResult:
             return SolverResult(Status.NO_SOLUTION, None, None, None, solver, seconds, message)
 
         if run.killed:
-            return nocolumn_values(
+            return no_solution(
                 f"CBC overran its {options.time_limit:g} s time limit and was killed after "
                 f"{run.wall_limit:g} s (hard wall-clock limit); no solution was read back"
             )
         if run.returncode != 0:
             tail = "".join(run.log_lines[-5:]).strip()
-            return nocolumn_values(f"CBC exited with code {run.returncode}: {tail}")
-        if prob.sol_status == pulp.LpSolutionInfeasible or prob.status == pulp.LpStatusInfeasible:
+            return no_solution(f"CBC exited with code {run.returncode}: {tail}")
+        infeasible = prob.sol_status == pulp.LpSolutionInfeasible
+        infeasible = infeasible or prob.status == pulp.LpStatusInfeasible
+        if infeasible and options.time_limit is not None and seconds >= options.time_limit:
+            # CBC stopped by its time limit during preprocessing reports "Integer
+            # infeasible": that proves nothing (seen with a 0.01 s limit on p01)
+            return no_solution(
+                f"CBC stopped at its {options.time_limit:g} s time limit without a plan "
+                f"(its status line: {run.status_line or 'none'})"
+            )
+        if infeasible:
             return SolverResult(
                 Status.INFEASIBLE,
                 None,
@@ -225,7 +234,7 @@ class PulpCbcBackend:
                 run.status_line or "infeasible",
             )
         if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-            return nocolumn_values(
+            return no_solution(
                 f"CBC found no solution: {run.status_line or pulp.LpStatus[prob.status]}"
             )
         values = column_values(model, columns)
