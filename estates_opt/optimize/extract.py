@@ -95,7 +95,8 @@ def _zone_table(instance: Instance, assignments: pd.DataFrame, periods: int) -> 
 
 
 def _optional_number(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """An informational numeric column of the sites table (0 where absent or blank)."""
+    """An informational numeric column of the sites table, for the reason text only: a
+    blank or absent value reads as 0, which the text then does not mention."""
     if column not in frame.columns:
         return np.zeros(len(frame))
     return pd.to_numeric(frame[column], errors="coerce").fillna(0.0).to_numpy(dtype=float)
